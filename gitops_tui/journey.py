@@ -1,0 +1,527 @@
+"""Rows → deployments: the Bedrock join read back, with none of its guesswork.
+
+Pure functions over plain data, no I/O. :func:`merge` turns a whole table into
+deployments; :class:`JourneyIndex` keeps the result and applies incremental changes
+in O(changed rows), which is what the monitor does on every poll.
+
+Rules (see ``shared/docs/telemetry.md``):
+
+- one row is one deployment; a stage is present when its id column (p1/p2/p3) or our
+  ``pNStatus`` column is set; a stage with an id but no recorded result is ``unknown``;
+- a row with p3 but neither p1, p2 nor an image tag is a *manual HLD edit*: kept, flagged;
+- rows that are the same deployment written twice by a retried stage (same image build,
+  ring and HLD commit; or same manifest build of the same manual edit) collapse into one;
+- a PR closed without merge ends the deployment as ``canceled`` instead of waiting forever;
+- a deployment is live on a cluster when its manifest commit is the synced commit or was
+  pushed before it on the same manifest stream (the manifest branch is linear, so that
+  is "an ancestor of it"); the peers require an exact sha match.
+"""
+
+from __future__ import annotations
+
+import bisect
+import gc
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+from .model import (
+    CLUSTER_PARTITION_SUFFIX,
+    CLUSTER_SYNC_KIND,
+    ClusterSync,
+    Deployment,
+    Row,
+    Snapshot,
+    Stage,
+)
+from .timefmt import parse_iso, to_iso
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_STAGE_COLUMNS = (("image", "p1"), ("hld", "p2"), ("manifest", "p3"))
+_RECORDED_TO_STATUS = {
+    "started": "in_progress",
+    "succeeded": "succeeded",
+    "failed": "failed",
+    "canceled": "canceled",
+}
+_PR_STATES = {
+    "open": "open",
+    "active": "open",
+    "opened": "open",
+    "merged": "merged",
+    "completed": "merged",
+    "closed": "closed",
+    "abandoned": "closed",
+    "declined": "closed",
+}
+_STATUS_OF: dict[str | None, str] = dict(_RECORDED_TO_STATUS)
+_TERMINAL = frozenset({"succeeded", "failed", "canceled"})
+_STAGE_FIELDS = tuple(
+    (name, pid, pid + "Status", pid + "StartedAt", pid + "FinishedAt")
+    for name, pid in _STAGE_COLUMNS
+)
+
+Key = tuple[str, str]
+
+
+def _text(row: Row, column: str) -> str | None:
+    value = row.get(column)
+    if value is None:
+        return None
+    value = str(value).strip()
+    return value or None
+
+
+def is_cluster_row(row: Row) -> bool:
+    """Whether a row is a cluster-sync record rather than a deployment."""
+    return row.get("kind") == CLUSTER_SYNC_KIND or str(row.get("PartitionKey", "")).endswith(
+        CLUSTER_PARTITION_SUFFIX
+    )
+
+
+def service_name(value: str | None) -> str | None:
+    """Legacy rows may hold ``owner/repo``: the service is the repo part."""
+    if not value:
+        return None
+    return value.rsplit("/", 1)[-1] or None
+
+
+def pr_state(value: str | None) -> str | None:
+    """Normalise provider PR states (active/completed/abandoned…) to open/merged/closed."""
+    if not value:
+        return None
+    return _PR_STATES.get(value.strip().lower())
+
+
+def row_time(row: Row) -> datetime | None:
+    """When a row last changed: the imported source's Timestamp if kept, else the store's."""
+    return parse_iso(row.get("originalTimestamp")) or parse_iso(row.get("Timestamp"))
+
+
+def stages_of(row: Row) -> tuple[Stage, ...]:
+    """The stages a row records, in journey order."""
+    stages = []
+    for name, pid in _STAGE_COLUMNS:
+        run_id = row.get(pid) or None
+        recorded = row.get(pid + "Status")
+        if run_id is None and not recorded:
+            continue
+        stages.append(
+            Stage(
+                name=name,
+                status=_RECORDED_TO_STATUS.get(recorded, "unknown") if recorded else "unknown",
+                run_id=str(run_id) if run_id is not None else None,
+                url=row.get(pid + "Url") or None,
+                started_at=parse_iso(row.get(pid + "StartedAt")),
+                finished_at=parse_iso(row.get(pid + "FinishedAt")),
+            )
+        )
+    return tuple(stages)
+
+
+def overall_status(statuses: list[str], last_stage: str | None, pr: str | None) -> str:
+    """One word for the whole journey from its stages' statuses, in journey order."""
+    if "failed" in statuses:
+        return "failed"
+    if "canceled" in statuses or pr == "closed":
+        return "canceled"
+    if "in_progress" in statuses:
+        return "in_progress"
+    if last_stage == "manifest":
+        return "succeeded" if statuses[-1] == "succeeded" else "unknown"
+    if not statuses or "unknown" in statuses:
+        return "unknown"
+    return "waiting"  # every stage so far succeeded; the next has not started
+
+
+def to_deployment(row: Row, now: datetime) -> Deployment:
+    """One deployment from one row (no duplicate collapse, no cluster sync).
+
+    The hot path of every full load, so it is unrolled straight-line code: times are
+    compared as canonical ISO strings (they sort as times do) and only the ones that
+    matter are parsed. Stages themselves are built lazily by ``Deployment.stages``.
+    """
+    get = row.get
+    p1, p2, p3 = get("p1"), get("p2"), get("p3")
+    s1, s2, s3 = get("p1Status"), get("p2Status"), get("p3Status")
+    statuses = []
+    if p1 or s1:
+        statuses.append(_STATUS_OF.get(s1, "unknown"))
+    if p2 or s2:
+        statuses.append(_STATUS_OF.get(s2, "unknown"))
+    if p3 or s3:
+        statuses.append(_STATUS_OF.get(s3, "unknown"))
+        last = "manifest"
+    else:
+        last = None
+    state = _PR_STATES.get(get("prState"))
+    status = overall_status(statuses, last, state)
+
+    changed = get("originalTimestamp") or get("Timestamp")
+    if changed is not None and not isinstance(changed, str):
+        changed = to_iso(changed)
+    started = finished = None
+    updated = changed
+    if s1 or s2 or s3:
+        e1, e2, e3 = get("p1FinishedAt"), get("p2FinishedAt"), get("p3FinishedAt")
+        times = [t for t in (get("p1StartedAt"), get("p2StartedAt"), get("p3StartedAt"), e1, e2, e3) if t]
+        if times:
+            started = min(times)
+            if changed:
+                times.append(changed)
+            updated = max(times)
+            if status in _TERMINAL:
+                ends = [t for t in (e1, e2, e3) if t]
+                finished = max(ends) if ends else None
+
+    service = get("service")
+    ring = get("env")
+    return Deployment(
+        row,
+        get("RowKey") or "",
+        get("PartitionKey") or "",
+        (service.rsplit("/", 1)[-1] or None) if service else None,
+        ring.lower() if ring else None,
+        status,
+        state,
+        not p1 and not p2 and not get("imageTag") and bool(p3),
+        started,
+        updated,
+        finished,
+        now,
+    )
+
+
+def to_cluster_sync(row: Row) -> ClusterSync | None:
+    """A cluster-sync record, or None if the row lacks a cluster or commit."""
+    cluster = _text(row, "cluster") or _text(row, "RowKey")
+    commit = _text(row, "manifestCommitId")
+    if not cluster or not commit:
+        return None
+    partition = str(row.get("PartitionKey", ""))
+    if partition.endswith(CLUSTER_PARTITION_SUFFIX):
+        partition = partition[: -len(CLUSTER_PARTITION_SUFFIX)]
+    return ClusterSync(
+        cluster=cluster,
+        partition=partition,
+        manifest_commit=commit.lower(),
+        synced_at=parse_iso(row.get("syncedAt")) or row_time(row),
+        manifest_repo=_text(row, "manifestRepo"),
+    )
+
+
+def duplicate_key(row: Row) -> tuple[str, ...] | None:
+    """Rows with equal keys are one deployment written more than once (retried stages)."""
+    get = row.get
+    p1, tag = get("p1"), get("imageTag")
+    if p1:
+        ring, hld = get("env"), get("hldCommitId")
+        return (
+            "image", get("PartitionKey") or "", p1, tag or "",
+            ring.lower() if ring else "", hld.lower() if hld else "",
+        )
+    if tag:
+        ring, hld = get("env"), get("hldCommitId")
+        return ("orphan", get("PartitionKey") or "", tag, ring.lower() if ring else "",
+                hld.lower() if hld else "")
+    p3, hld = get("p3"), get("hldCommitId")
+    if p3 and hld:
+        return ("manual", get("PartitionKey") or "", hld.lower(), p3)
+    return None
+
+
+def _completeness(row: Row) -> tuple[int, datetime]:
+    filled = sum(1 for c in ("p1", "p2", "p3", "manifestCommitId", "p3Status") if row.get(c))
+    return (filled, row_time(row) or _EPOCH)
+
+
+def collapse(rows: list[Row]) -> tuple[Row, tuple[str, ...]]:
+    """Merge duplicate rows: the most complete (then newest) wins, gaps filled from the rest."""
+    ordered = sorted(rows, key=_completeness)
+    merged: Row = {}
+    for row in ordered:
+        merged.update({k: v for k, v in row.items() if v is not None and v != ""})
+    primary = ordered[-1]
+    merged["RowKey"] = primary["RowKey"]
+    merged["Timestamp"] = primary.get("Timestamp")
+    merged["originalTimestamp"] = primary.get("originalTimestamp")
+    others = tuple(sorted(str(r["RowKey"]) for r in ordered[:-1]))
+    return merged, others
+
+
+def _same_commit(a: str, b: str) -> bool:
+    """Short and full shas of one commit match by prefix (7+ characters)."""
+    a, b = a.lower(), b.lower()
+    if len(a) < 7 or len(b) < 7:
+        return a == b
+    return a.startswith(b) or b.startswith(a)
+
+
+CommitTimes = dict[tuple[str, str], str]  # (partition, manifest commit) -> ISO push time
+
+
+def synced_clusters(
+    deployment: Deployment, clusters: Iterable[ClusterSync], commit_times: CommitTimes
+) -> tuple[str, ...]:
+    """Names of the clusters that run this deployment's manifest commit or a later one."""
+    commit = deployment.row.get("manifestCommitId")
+    if not commit:
+        return ()
+    commit = commit.lower()
+    pushed = commit_times.get((deployment.partition, commit))
+    names = []
+    for sync in clusters:
+        if sync.partition != deployment.partition:
+            continue
+        if _same_commit(commit, sync.manifest_commit):
+            names.append(sync.cluster)
+            continue
+        horizon = _commit_time(commit_times, sync)
+        if pushed is not None and horizon is not None and pushed <= horizon:
+            names.append(sync.cluster)
+    return tuple(sorted(names))
+
+
+def _commit_time(commit_times: CommitTimes, sync: ClusterSync) -> str | None:
+    """When the synced commit was pushed, if we saw it; else when the cluster synced."""
+    commit = sync.manifest_commit
+    found = commit_times.get((sync.partition, commit))
+    if found is None and len(commit) > 7:
+        found = commit_times.get((sync.partition, commit[:7]))
+    if found is None and sync.synced_at is not None:
+        found = to_iso(sync.synced_at)
+    return found
+
+
+def _manifest_time(deployment: Deployment) -> str | None:
+    return deployment.row.get("p3FinishedAt") or deployment.updated_iso
+
+
+def order_key(deployment: Deployment) -> tuple[str, str, str]:
+    """Ascending key for *oldest*-first order; the index keeps it and reverses for views."""
+    return (deployment.updated_iso or "", deployment.partition, deployment.id)
+
+
+def _row_key(row: Row) -> Key:
+    return (row.get("PartitionKey") or "", row.get("RowKey") or "")
+
+
+class JourneyIndex:
+    """Rows in, deployments out, kept up to date one change at a time.
+
+    ``load(rows)`` takes a whole table; ``apply(rows)`` takes new or changed rows (an
+    incremental poll) and recomputes only the deployments those rows touch, in
+    O(changed rows · log n); ``snapshot()`` gives the immutable picture views draw.
+    """
+
+    def __init__(self) -> None:
+        self.rows: dict[Key, Row] = {}
+        self.groups: dict[tuple[str, ...], list[Key]] = {}
+        self.group_of: dict[Key, tuple[str, ...]] = {}
+        self.deployments: dict[Key, Deployment] = {}
+        self.clusters: dict[Key, ClusterSync] = {}
+        self.commit_times: CommitTimes = {}
+        # Oldest first (ascending keys for bisect); snapshots reverse it.
+        self._order: list[tuple[str, str, str]] = []
+        self._ordered: list[Deployment] = []
+        self.generation = 0
+
+    def __len__(self) -> int:
+        return len(self.deployments)
+
+    # -- bulk ----------------------------------------------------------------------
+
+    def load(self, rows: Iterable[Row], now: datetime) -> None:
+        """Take a whole table (one sort, no bisect: ~4x faster than ``apply``)."""
+        with _no_gc():
+            built = self._build(rows, now)
+            if self.clusters:
+                for deployment in built:
+                    self._remember_commit(deployment)
+                syncs = list(self.clusters.values())
+                for deployment in built:
+                    names = synced_clusters(deployment, syncs, self.commit_times)
+                    deployment.synced_clusters = names  # fresh objects, not shared yet
+            decorated = sorted([(order_key(d), d) for d in self.deployments.values()])
+            self._order = [k for k, _ in decorated]
+            self._ordered = [d for _, d in decorated]
+        self.generation += 1
+
+    def _build(self, rows: Iterable[Row], now: datetime) -> list[Deployment]:
+        singles: list[Row] = []
+        groups = self.groups
+        for row in rows:
+            key = (row.get("PartitionKey") or "", row.get("RowKey") or "")
+            if row.get("kind") == CLUSTER_SYNC_KIND or key[0].endswith(CLUSTER_PARTITION_SUFFIX):
+                sync = to_cluster_sync(row)
+                if sync is not None:
+                    self.clusters[key] = sync
+                continue
+            self.rows[key] = row
+            group = duplicate_key(row)
+            if group is None:
+                singles.append(row)
+                continue
+            self.group_of[key] = group
+            members = groups.get(group)
+            if members is None:
+                groups[group] = [key]
+                singles.append(row)
+            else:
+                members.append(key)
+        built = [to_deployment(row, now) for row in singles]
+        deployments = self.deployments
+        for deployment in built:
+            deployments[(deployment.partition, deployment.id)] = deployment
+        collapsed: set[Key] = set()
+        for members in groups.values():
+            if len(members) > 1:  # rare: retried stages of legacy writers
+                for key in members:
+                    deployments.pop(key, None)
+                collapsed.update(members)
+                deployment = self._collapsed(members, now)
+                deployments[deployment.key] = deployment
+        if collapsed:
+            return list(deployments.values())
+        return built
+
+    def _collapsed(self, members: list[Key], now: datetime) -> Deployment:
+        merged, others = collapse([self.rows[k] for k in members])
+        deployment = to_deployment(merged, now)
+        deployment.duplicates = others
+        return deployment
+
+    # -- incremental ---------------------------------------------------------------
+
+    def apply(self, rows: Iterable[Row], now: datetime) -> set[Key]:
+        """Take new or changed rows; return the keys of deployments that changed."""
+        touched_groups: set[tuple[str, ...]] = set()
+        touched_rows: set[Key] = set()
+        clusters_changed = False
+        for row in rows:
+            key = _row_key(row)
+            if is_cluster_row(row):
+                sync = to_cluster_sync(row)
+                if sync is not None and self.clusters.get(key) != sync:
+                    self.clusters[key] = sync
+                    clusters_changed = True
+                continue
+            self.rows[key] = row
+            old_group = self.group_of.get(key)
+            new_group = duplicate_key(row)
+            if old_group != new_group:
+                if old_group is not None:
+                    self.groups[old_group].remove(key)
+                    touched_groups.add(old_group)
+                    del self.group_of[key]
+                if new_group is not None:
+                    self.groups.setdefault(new_group, []).append(key)
+                    self.group_of[key] = new_group
+            if new_group is not None:
+                touched_groups.add(new_group)
+            else:
+                touched_rows.add(key)
+
+        changed: set[Key] = set()
+        for group in touched_groups:
+            members = self.groups.get(group) or []
+            for key in members:
+                self._drop(key, changed)
+            if len(members) == 1:
+                self._put(to_deployment(self.rows[members[0]], now), changed)
+            elif members:
+                self._put(self._collapsed(members, now), changed)
+            else:
+                self.groups.pop(group, None)
+        for key in touched_rows:
+            self._drop(key, changed)
+            self._put(to_deployment(self.rows[key], now), changed)
+
+        if clusters_changed:
+            if not self.commit_times:  # first cluster sync seen: learn the push times now
+                for deployment in self.deployments.values():
+                    self._remember_commit(deployment)
+            changed |= self._resync(list(self.deployments.values()))
+        elif self.clusters and changed:
+            changed |= self._resync([self.deployments[k] for k in changed if k in self.deployments])
+        if changed:
+            self.generation += 1
+        return changed
+
+    def _remember_commit(self, deployment: Deployment) -> None:
+        commit = deployment.row.get("manifestCommitId")
+        if commit:
+            when = _manifest_time(deployment)
+            if when is not None:
+                self.commit_times[(deployment.partition, commit.lower())] = when
+
+    def _drop(self, key: Key, changed: set[Key]) -> None:
+        old = self.deployments.pop(key, None)
+        if old is None:
+            return
+        changed.add(key)
+        commit = old.row.get("manifestCommitId")
+        if commit:
+            self.commit_times.pop((old.partition, commit.lower()), None)
+        okey = order_key(old)
+        i = bisect.bisect_left(self._order, okey)
+        if i < len(self._order) and self._order[i] == okey:
+            del self._order[i]
+            del self._ordered[i]
+
+    def _put(self, deployment: Deployment, changed: set[Key]) -> None:
+        key = deployment.key
+        self.deployments[key] = deployment
+        changed.add(key)
+        if self.clusters:
+            self._remember_commit(deployment)
+        okey = order_key(deployment)
+        i = bisect.bisect_left(self._order, okey)
+        self._order.insert(i, okey)
+        self._ordered.insert(i, deployment)
+
+    def _resync(self, deployments: list[Deployment]) -> set[Key]:
+        syncs = list(self.clusters.values())
+        changed = set()
+        for deployment in deployments:
+            names = synced_clusters(deployment, syncs, self.commit_times)
+            if names != deployment.synced_clusters:
+                # Deployments are shared with earlier snapshots: replace, never mutate.
+                fresh = deployment.with_clusters(names)
+                self.deployments[deployment.key] = fresh
+                i = bisect.bisect_left(self._order, order_key(deployment))
+                self._ordered[i] = fresh
+                changed.add(deployment.key)
+        return changed
+
+    def snapshot(
+        self, total_rows: int | None = None, loaded: bool = True, changed: Iterable[Key] = ()
+    ) -> Snapshot:
+        """The current picture, newest first."""
+        return Snapshot(
+            deployments=tuple(reversed(self._ordered)),
+            clusters=tuple(sorted(self.clusters.values(), key=lambda c: (c.partition, c.cluster))),
+            total_rows=len(self.rows) + len(self.clusters) if total_rows is None else total_rows,
+            loaded=loaded,
+            generation=self.generation,
+            changed_ids=frozenset(changed),
+        )
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """Pause the cyclic GC over allocation-only bulk work (it only costs time there)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def merge(rows: Iterable[Row], now: datetime | None = None) -> list[Deployment]:
+    """Every deployment in ``rows``, newest first, duplicates collapsed, clusters synced."""
+    index = JourneyIndex()
+    index.load(rows, now or datetime.now(UTC))
+    return list(index.snapshot().deployments)

@@ -1,0 +1,27 @@
+"""Telemetry stores behind one small async interface (see :mod:`.base`)."""
+
+from __future__ import annotations
+
+from ..config import StoreConfig
+from .base import ConflictError, Store, StoreError, TableMissingError, Versioned, load_all
+
+__all__ = [
+    "ConflictError",
+    "Store",
+    "StoreError",
+    "TableMissingError",
+    "Versioned",
+    "load_all",
+    "make_store",
+]
+
+
+def make_store(config: StoreConfig) -> Store:
+    """The store a config names. The Azure SDK is imported only when it is needed."""
+    if config.kind == "azure":
+        from .azure_table import AzureTableStore
+
+        return AzureTableStore(config)
+    from .sqlite import SqliteStore
+
+    return SqliteStore(config)

@@ -1,0 +1,95 @@
+"""The one small interface every telemetry store implements, and its errors.
+
+Rows are plain dicts (see :mod:`gitops_tui.model`): ``PartitionKey``, ``RowKey``,
+``Timestamp`` (ISO-8601 UTC string, set by the store on every write) and string columns.
+Error messages never carry secrets: stores build them from the safe ``description``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+from ..model import Row, cluster_partition
+
+Cursor = Any  # opaque to callers; each store defines its own
+
+
+class StoreError(Exception):
+    """A store operation failed; the message is safe to show (no secrets)."""
+
+
+class TableMissingError(StoreError):
+    """The configured table does not exist."""
+
+
+class ConflictError(StoreError):
+    """An insert found the key taken, or a replace found a newer ETag."""
+
+
+@dataclass(frozen=True, slots=True)
+class Versioned:
+    """A row with the ETag it was read at, for optimistic-concurrency writes."""
+
+    row: Row
+    etag: str
+
+
+@runtime_checkable
+class Store(Protocol):
+    """Async access to one telemetry table.
+
+    ``partition`` (None = every partition) scopes ``scan``/``changed_since``/``count``
+    to that partition and its cluster-sync partition.
+    """
+
+    description: str  # e.g. "sqlite:telemetry.db" or "azure:acct/deployments"; no secrets
+    partition: str | None
+
+    async def open(self, create: bool = False) -> None:
+        """Connect; with ``create``, make the table if it is missing."""
+
+    async def close(self) -> None: ...
+
+    def scan(self, page_size: int = 1000) -> AsyncIterator[list[Row]]:
+        """Every row in scope, page by page, following continuation to the end."""
+
+    async def cursor_now(self) -> Cursor:
+        """A cursor from which ``changed_since`` sees every later write.
+
+        Call it *before* a full scan so nothing written during the scan is missed.
+        """
+
+    async def changed_since(self, cursor: Cursor) -> tuple[list[Row], Cursor]:
+        """Rows written since ``cursor`` (possibly a few already seen) and the next cursor."""
+
+    async def get(self, partition: str, row_key: str) -> Versioned | None: ...
+
+    async def find(self, partition: str, column: str, value: str) -> list[Versioned]:
+        """Rows of ``partition`` whose ``column`` equals ``value``."""
+
+    async def insert(self, row: Row) -> str:
+        """Insert a new row; ConflictError if the key exists. Returns the new ETag."""
+
+    async def replace(self, row: Row, etag: str) -> str:
+        """Replace a row only if it still has ``etag``; ConflictError otherwise."""
+
+    async def upsert_many(self, rows: Iterable[Row]) -> int:
+        """Insert or replace rows in batches (import). Returns how many were written."""
+
+    async def count(self) -> int: ...
+
+
+def in_scope(row_partition: str, partition: str | None) -> bool:
+    """Whether a row of ``row_partition`` belongs to a store scoped to ``partition``."""
+    return partition is None or row_partition in (partition, cluster_partition(partition))
+
+
+async def load_all(store: Store, page_size: int = 1000) -> tuple[list[Row], Cursor]:
+    """Read every row in scope and a cursor for the incremental polls that follow."""
+    cursor = await store.cursor_now()
+    rows: list[Row] = []
+    async for page in store.scan(page_size):
+        rows.extend(page)
+    return rows, cursor

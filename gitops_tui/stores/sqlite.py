@@ -1,0 +1,258 @@
+"""The embedded default store: one SQLite file holding the same entities as Azure.
+
+An entity is stored whole, with the same property names, as a JSON document: a row
+means the same here as in Azure, stray columns included. ``PartitionKey``/``RowKey``
+are also real columns (the key), ``seq`` is a change counter (the incremental cursor)
+and ``etag`` a per-write version for ``replace``. A JSON document costs one C-level
+parse per row where 40 sparse TEXT columns cost ~100 ns per NULL in sqlite3 (measured:
+a 100k-row load went from 0.9 s to 0.5 s); the ``<table>_columns`` view gives the
+familiar columns back for ad-hoc SQL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import json
+import sqlite3
+import threading
+import uuid
+from collections.abc import AsyncIterator, Iterable
+from pathlib import Path
+from typing import Any
+
+from ..config import StoreConfig
+from ..model import KNOWN_COLUMNS, Row, cluster_partition
+from ..timefmt import to_iso, utcnow
+from .base import ConflictError, StoreError, TableMissingError, Versioned
+
+# Columns the writer looks rows up by get an expression index each.
+_INDEXED = ("imageTag", "hldCommitId", "pr", "p1", "p3")
+
+
+def _json_path(column: str) -> str:
+    return "$." + json.dumps(column)
+
+
+def _table_sql(table: str) -> str:
+    indexes = "\n".join(
+        f'CREATE INDEX IF NOT EXISTS "{table}_{c}" ON "{table}" '
+        f"(\"PartitionKey\", json_extract(doc, '{_json_path(c)}'));"
+        for c in _INDEXED
+    )
+    view_cols = ",\n  ".join(
+        f"json_extract(doc, '{_json_path(c)}') AS \"{c}\"" for c in KNOWN_COLUMNS
+    )
+    return f"""
+CREATE TABLE IF NOT EXISTS "{table}" (
+  "PartitionKey" TEXT NOT NULL,
+  "RowKey" TEXT NOT NULL,
+  "Timestamp" TEXT NOT NULL,
+  doc TEXT NOT NULL,
+  etag TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  PRIMARY KEY ("PartitionKey", "RowKey")
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS "{table}_seq" ON "{table}" (seq);
+{indexes}
+CREATE VIEW IF NOT EXISTS "{table}_columns" AS SELECT "PartitionKey", "RowKey", "Timestamp",
+  {view_cols}
+FROM "{table}";
+"""
+
+
+class SqliteStore:
+    """Async facade over a stdlib sqlite3 connection used from worker threads."""
+
+    def __init__(self, config: StoreConfig) -> None:
+        self.path = Path(config.path)
+        self.table = config.table
+        self.partition = config.partition
+        self.description = f"sqlite:{self.path}"
+        self._conn: sqlite3.Connection | None = None
+        self._lock = threading.Lock()
+
+    # -- plumbing ------------------------------------------------------------------
+
+    async def open(self, create: bool = False) -> None:
+        await asyncio.to_thread(self._open, create)
+
+    def _open(self, create: bool) -> None:
+        if self._conn is not None:
+            return
+        if not create and not self.path.exists():
+            raise TableMissingError(f"{self.description}: no such database file")
+        try:
+            if create:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(
+                self.path, timeout=30.0, isolation_level=None, check_same_thread=False
+            )
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            if create:
+                conn.executescript(_table_sql(self.table))
+            elif not self._has_table(conn):
+                conn.close()
+                raise TableMissingError(f"{self.description}: table {self.table!r} does not exist")
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.description}: {exc}") from None
+        except OSError as exc:
+            raise StoreError(f"{self.description}: {exc.strerror or exc}") from None
+        self._conn = conn
+
+    def _has_table(self, conn: sqlite3.Connection) -> bool:
+        found = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (self.table,)
+        ).fetchone()
+        return found is not None
+
+    async def close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            await asyncio.to_thread(conn.close)
+
+    async def _run(self, fn: Any, *args: Any) -> Any:
+        if self._conn is None:
+            await self.open()
+        return await asyncio.to_thread(self._locked, fn, *args)
+
+    def _locked(self, fn: Any, *args: Any) -> Any:
+        with self._lock:
+            try:
+                return fn(self._conn, *args)
+            except sqlite3.Error as exc:
+                raise StoreError(f"{self.description}: {exc}") from None
+
+    def _scope(self) -> tuple[str, tuple[str, ...]]:
+        if self.partition is None:
+            return "1=1", ()
+        return '"PartitionKey" IN (?, ?)', (self.partition, cluster_partition(self.partition))
+
+    # -- reading -------------------------------------------------------------------
+
+    @staticmethod
+    def _rows(fetched: list[tuple[str, Any]]) -> list[Row]:
+        loads = json.loads
+        enabled = gc.isenabled()
+        gc.disable()  # allocation-only work: collections here only cost time
+        try:
+            return [loads(doc) for doc, *_ in fetched]
+        finally:
+            if enabled:
+                gc.enable()
+
+    async def scan(self, page_size: int = 1000) -> AsyncIterator[list[Row]]:
+        """Newest writes first, keyset-paged on the change counter."""
+        where, args = self._scope()
+        last: int | None = None
+        while True:
+            page = await self._run(self._scan_page, where, args, last, page_size)
+            if not page:
+                return
+            last = page[-1][1]
+            yield self._rows(page)
+            if len(page) < page_size:
+                return
+
+    def _scan_page(
+        self, conn: sqlite3.Connection, where: str, args: tuple[str, ...], last: int | None, size: int
+    ) -> list[tuple[str, int]]:
+        if last is not None:
+            where, args = f"{where} AND seq < ?", (*args, last)
+        sql = f'SELECT doc, seq FROM "{self.table}" WHERE {where} ORDER BY seq DESC LIMIT ?'
+        return conn.execute(sql, (*args, size)).fetchall()
+
+    async def cursor_now(self) -> int:
+        sql = f'SELECT coalesce(max(seq), 0) FROM "{self.table}"'
+        return await self._run(lambda conn: conn.execute(sql).fetchone()[0])
+
+    async def changed_since(self, cursor: int) -> tuple[list[Row], int]:
+        where, args = self._scope()
+        sql = f'SELECT doc, seq FROM "{self.table}" WHERE {where} AND seq > ? ORDER BY seq'
+        fetched = await self._run(lambda conn: conn.execute(sql, (*args, cursor)).fetchall())
+        if not fetched:
+            return [], cursor
+        return self._rows(fetched), fetched[-1][1]
+
+    async def get(self, partition: str, row_key: str) -> Versioned | None:
+        sql = f'SELECT doc, etag FROM "{self.table}" WHERE "PartitionKey"=? AND "RowKey"=?'
+        found = await self._run(lambda conn: conn.execute(sql, (partition, row_key)).fetchone())
+        return None if found is None else Versioned(json.loads(found[0]), found[1])
+
+    async def find(self, partition: str, column: str, value: str) -> list[Versioned]:
+        sql = (
+            f'SELECT doc, etag FROM "{self.table}" '
+            'WHERE "PartitionKey"=? AND json_extract(doc, ?)=? ORDER BY seq'
+        )
+        found = await self._run(
+            lambda conn: conn.execute(sql, (partition, _json_path(column), value)).fetchall()
+        )
+        return [Versioned(json.loads(doc), etag) for doc, etag in found]
+
+    async def count(self) -> int:
+        where, args = self._scope()
+        sql = f'SELECT count(*) FROM "{self.table}" WHERE {where}'
+        return await self._run(lambda conn: conn.execute(sql, args).fetchone()[0])
+
+    # -- writing -------------------------------------------------------------------
+
+    def _write(self, conn: sqlite3.Connection, rows: list[Row], mode: str, etag: str | None) -> str:
+        """One transaction; ``mode`` insert | replace | upsert. Returns the last ETag."""
+        conn.execute("BEGIN IMMEDIATE")  # serialises writers across processes
+        try:
+            seq = conn.execute(f'SELECT coalesce(max(seq), 0) FROM "{self.table}"').fetchone()[0]
+            stamp = to_iso(utcnow())
+            new_etag = ""
+            for row in rows:
+                seq += 1
+                new_etag = f'W/"{seq}-{uuid.uuid4().hex[:8]}"'
+                doc = {k: str(v) for k, v in row.items() if v is not None and v != ""}
+                doc["Timestamp"] = stamp
+                key = (str(doc.get("PartitionKey", "")), str(doc.get("RowKey", "")))
+                if not key[1]:
+                    raise StoreError(f"{self.description}: a row needs a RowKey")
+                text = json.dumps(doc, separators=(",", ":"))
+                if mode == "replace":
+                    cur = conn.execute(
+                        f'UPDATE "{self.table}" SET "Timestamp"=?, doc=?, etag=?, seq=? '
+                        'WHERE "PartitionKey"=? AND "RowKey"=? AND etag=?',
+                        (stamp, text, new_etag, seq, *key, etag),
+                    )
+                    if cur.rowcount != 1:
+                        raise ConflictError(f"{self.description}: row {key[1]} changed since it was read")
+                    continue
+                verb = "INSERT" if mode == "insert" else "INSERT OR REPLACE"
+                try:
+                    conn.execute(
+                        f'{verb} INTO "{self.table}" ("PartitionKey", "RowKey", "Timestamp", doc, etag, seq) '
+                        "VALUES (?, ?, ?, ?, ?, ?)",
+                        (*key, stamp, text, new_etag, seq),
+                    )
+                except sqlite3.IntegrityError:
+                    raise ConflictError(f"{self.description}: row {key[1]} already exists") from None
+            conn.execute("COMMIT")
+            return new_etag
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    async def insert(self, row: Row) -> str:
+        return await self._run(self._write, [row], "insert", None)
+
+    async def replace(self, row: Row, etag: str) -> str:
+        return await self._run(self._write, [row], "replace", etag)
+
+    async def upsert_many(self, rows: Iterable[Row]) -> int:
+        written = 0
+        batch: list[Row] = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) >= 1000:
+                await self._run(self._write, batch, "upsert", None)
+                written += len(batch)
+                batch = []
+        if batch:
+            await self._run(self._write, batch, "upsert", None)
+            written += len(batch)
+        return written

@@ -1,0 +1,71 @@
+"""Time in one canonical form: aware UTC datetimes, ISO-8601 strings ending in ``Z``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def to_iso(value: datetime) -> str:
+    """``2019-10-24T21:28:43.902000Z``: fixed width, so strings sort as times do."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_iso(value: str | datetime | None) -> datetime | None:
+    """An aware UTC datetime from an ISO-8601 string (or datetime); None if empty or bad."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    try:
+        parsed = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def iso_or_none(value: datetime | None) -> str | None:
+    """ISO-8601 UTC for JSON output, or None."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def format_duration(seconds: float | None) -> str:
+    """``45s``, ``12m05s``, ``3h02m``, ``2d04h``; ``-`` when unknown."""
+    if seconds is None:
+        return "-"
+    total = int(round(seconds))
+    if total < 60:
+        return f"{total}s"
+    minutes, secs = divmod(total, 60)
+    if minutes < 60:
+        return f"{minutes}m{secs:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours}h{minutes:02d}m"
+    days, hours = divmod(hours, 24)
+    return f"{days}d{hours:02d}h"
+
+
+def relative(when: datetime | None, now: datetime) -> str:
+    """``just now``, ``5m ago``, ``3h ago``, ``2d ago``; ``-`` when unknown."""
+    if when is None:
+        return "-"
+    seconds = (now - when).total_seconds()
+    if seconds < 0:
+        return "in " + format_duration(-seconds)
+    if seconds < 10:
+        return "just now"
+    if seconds < 60:
+        return f"{int(seconds)}s ago"
+    if seconds < 3600:
+        return f"{int(seconds // 60)}m ago"
+    if seconds < 172800:
+        return f"{int(seconds // 3600)}h ago"
+    return f"{int(seconds // 86400)}d ago"
