@@ -1,0 +1,193 @@
+"""The headless monitor: load, then poll incrementally, publishing immutable snapshots.
+
+Views (the TUI, ``get``) never touch a store; they read :class:`Update` objects that the
+monitor hands to a callback. A failing or slow store never takes the last good data
+away: the state turns STALE (or ERROR before any data), polls back off up to a cap, and
+the first successful poll recovers by itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from .journey import JourneyIndex
+from .model import Row, Snapshot
+from .stores.base import Cursor, Store, StoreError
+from .timefmt import utcnow
+
+LOADING, OK, STALE, ERROR = "LOADING", "OK", "STALE", "ERROR"
+
+
+@dataclass(frozen=True, slots=True)
+class PollStatus:
+    """How fresh the data is; drawn by the status bar."""
+
+    state: str = LOADING  # LOADING | OK | STALE | ERROR
+    last_ok: datetime | None = None  # end of the last successful poll
+    error: str | None = None  # the last error, safe to show (no secrets)
+    rows_loaded: int = 0
+    failures: int = 0  # consecutive failed polls
+    next_poll_s: float = 0.0
+    poll_ms: float = 0.0  # how long the last successful poll took
+
+
+@dataclass(frozen=True, slots=True)
+class Update:
+    """One publication: the data and how fresh it is."""
+
+    snapshot: Snapshot
+    status: PollStatus
+
+
+Listener = Callable[[Update], None]
+
+
+class Monitor:
+    """Owns a store and a journey index; turns polls into :class:`Update` objects.
+
+    ``clock`` is injected so tests can freeze time; ``deadline_s`` bounds each store call
+    on top of the store's own timeouts.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        interval_s: float = 5.0,
+        clock: Callable[[], datetime] = utcnow,
+        max_backoff_s: float = 60.0,
+        deadline_s: float = 30.0,
+        first_page: int = 500,
+        page_size: int = 5000,
+    ) -> None:
+        self.store = store
+        self.interval_s = interval_s
+        self.clock = clock
+        self.max_backoff_s = max_backoff_s
+        self.deadline_s = deadline_s
+        self.first_page = first_page
+        self.page_size = page_size
+        self.index = JourneyIndex()
+        self.cursor: Cursor = None
+        self.loaded = False
+        self.status = PollStatus()
+        self.snapshot = Snapshot(deployments=(), loaded=False)
+        self._listeners: list[Listener] = []
+        self._wake = asyncio.Event()
+
+    def subscribe(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def _publish(self) -> Update:
+        update = Update(self.snapshot, self.status)
+        for listener in self._listeners:
+            listener(update)
+        return update
+
+    async def _bounded(self, awaitable):  # type: ignore[no-untyped-def]
+        try:
+            return await asyncio.wait_for(awaitable, self.deadline_s)
+        except TimeoutError:
+            raise StoreError(f"{self.store.description}: no answer within {self.deadline_s:g}s") from None
+
+    async def load(self) -> Update:
+        """Full load: publish the first page at once (newest first), then everything."""
+        started = time.perf_counter()
+        try:
+            await self._bounded(self.store.open())
+            cursor = await self._bounded(self.store.cursor_now())
+            rows: list[Row] = []
+            pages = self.store.scan(self.page_size).__aiter__()
+            first = True
+            while True:
+                try:
+                    page = await self._bounded(pages.__anext__())
+                except StopAsyncIteration:
+                    break
+                rows.extend(page)
+                if first:
+                    first = False
+                    preview = JourneyIndex()
+                    preview.load(rows, self.clock())
+                    self.snapshot = preview.snapshot(total_rows=len(rows), loaded=False)
+                    self.status = replace(self.status, rows_loaded=len(rows))
+                    self._publish()
+                    await asyncio.sleep(0)  # let the view paint the first screen
+                else:
+                    self.status = replace(self.status, rows_loaded=len(rows))
+            index = JourneyIndex()
+            index.load(rows, self.clock())
+        except (StoreError, OSError) as exc:
+            return self._failed(exc)
+        self.index = index
+        self.cursor = cursor
+        self.loaded = True
+        self.snapshot = index.snapshot(loaded=True)
+        self.status = PollStatus(
+            state=OK,
+            last_ok=self.clock(),
+            rows_loaded=len(rows),
+            poll_ms=(time.perf_counter() - started) * 1000,
+        )
+        return self._publish()
+
+    async def poll(self) -> Update:
+        """One incremental poll (a full load first if none has succeeded yet)."""
+        if not self.loaded:
+            return await self.load()
+        started = time.perf_counter()
+        try:
+            rows, cursor = await self._bounded(self.store.changed_since(self.cursor))
+        except (StoreError, OSError) as exc:
+            return self._failed(exc)
+        changed = self.index.apply(rows, self.clock()) if rows else set()
+        self.cursor = cursor
+        if changed:
+            self.snapshot = self.index.snapshot(changed=changed)
+        self.status = PollStatus(
+            state=OK,
+            last_ok=self.clock(),
+            rows_loaded=len(self.index.rows) + len(self.index.clusters),
+            poll_ms=(time.perf_counter() - started) * 1000,
+        )
+        return self._publish()
+
+    def _failed(self, exc: BaseException) -> Update:
+        failures = self.status.failures + 1
+        message = str(exc) or type(exc).__name__
+        self.status = replace(
+            self.status,
+            state=STALE if self.status.last_ok is not None else ERROR,
+            error=message.splitlines()[0][:300],
+            failures=failures,
+            next_poll_s=self.backoff(failures),
+        )
+        return self._publish()
+
+    def backoff(self, failures: int) -> float:
+        """Seconds to wait after ``failures`` consecutive failures (capped exponential)."""
+        if failures <= 0:
+            return self.interval_s
+        return min(self.max_backoff_s, self.interval_s * (2 ** (failures - 1)))
+
+    def poll_now(self) -> None:
+        """Cut the current wait short (ctrl+r)."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Load, then poll forever on the interval (backing off while the store fails)."""
+        while True:
+            await self.poll()
+            delay = self.backoff(self.status.failures) if self.status.failures else self.interval_s
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), delay)
+            except TimeoutError:
+                pass
+
+    async def close(self) -> None:
+        await self.store.close()

@@ -1,0 +1,139 @@
+"""How a deployment reads in text: the peers' columns, status words and icons, JSON.
+
+Shared by ``get`` and the TUI so a deployment reads the same everywhere. Every value
+from the table passes through :func:`gitops_tui.textsafe.clean` here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from .model import Deployment
+from .textsafe import clean
+from .timefmt import format_duration, iso_or_none, relative
+
+# Icon and word, never colour alone.
+STATUS_ICONS = {
+    "succeeded": "✔",
+    "in_progress": "▶",
+    "waiting": "⏸",
+    "failed": "✘",
+    "canceled": "⊘",
+    "unknown": "?",
+}
+STATUS_WORDS = {
+    "succeeded": "Succeeded",
+    "in_progress": "In progress",
+    "waiting": "Waiting",
+    "failed": "Failed",
+    "canceled": "Canceled",
+    "unknown": "Unknown",
+}
+
+# (header, key) of the peers' columns, in their order.
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("State", "state"),
+    ("Service", "service"),
+    ("Ring", "ring"),
+    ("Author", "author"),
+    ("Image Creation", "image"),
+    ("Metadata Update", "metadata"),
+    ("Approval PR", "pr"),
+    ("Merged By", "merged_by"),
+    ("Ready to Deploy", "manifest"),
+    ("Last Updated", "updated"),
+    ("Synced Clusters", "clusters"),
+)
+NARROW = ("state", "service", "ring", "image", "metadata", "pr", "manifest", "updated")
+
+
+def status_label(status: str) -> str:
+    return f"{STATUS_ICONS.get(status, '?')} {STATUS_WORDS.get(status, status)}"
+
+
+def _short(sha: str | None, n: int = 7) -> str:
+    return clean(sha[:n]) if sha else "-"
+
+
+def cells(d: Deployment, now: datetime) -> dict[str, str]:
+    """Every column's text for one deployment (clean, one line each)."""
+    image = d.stage("image")
+    hld = d.stage("hld")
+    manifest = d.stage("manifest")
+    image_text = "-"
+    if image is not None or d.commit:
+        image_text = f"{clean(image.run_id) if image and image.run_id else '-'} {_short(d.commit)}"
+    metadata = "-"
+    if hld is not None or d.image_tag:
+        metadata = f"{clean(hld.run_id) if hld and hld.run_id else '-'} {clean(d.image_tag or '-', 60)}"
+    pr = "-"
+    if d.pr:
+        pr = f"#{clean(d.pr)}" + (f" {d.pr_state}" if d.pr_state else "")
+    ready = "-"
+    if manifest is not None or d.manifest_commit:
+        ready = f"{clean(manifest.run_id) if manifest and manifest.run_id else '-'} {_short(d.manifest_commit)}"
+    if d.manual_hld_edit:
+        ready += " (manual HLD edit)"
+    duration = d.elapsed_s(now)
+    updated = relative(d.updated_at, now)
+    if duration is not None:
+        updated += f" ({format_duration(duration)})"
+    return {
+        "state": status_label(d.status),
+        "service": clean(d.service or "-", 60),
+        "ring": clean(d.ring.upper(), 40) if d.ring else "-",
+        "author": clean(d.author or "-", 40),
+        "image": image_text,
+        "metadata": metadata,
+        "pr": pr,
+        "merged_by": clean(d.merged_by or "-", 40),
+        "manifest": ready,
+        "updated": updated,
+        "clusters": ", ".join(clean(c.upper(), 40) for c in d.synced_clusters) or "-",
+    }
+
+
+def to_json(d: Deployment, now: datetime | None = None) -> dict[str, Any]:
+    """The ``get --output json`` object: public interface, keys fixed (more may follow)."""
+    return {
+        "id": d.id,
+        "partition": d.partition,
+        "service": d.service,
+        "ring": d.ring,
+        "status": d.status,
+        "author": d.author,
+        "commit": d.commit,
+        "image_tag": d.image_tag,
+        "pr": d.pr,
+        "pr_state": d.pr_state,
+        "merged_by": d.merged_by,
+        "hld_commit": d.hld_commit,
+        "manifest_commit": d.manifest_commit,
+        "synced_clusters": list(d.synced_clusters),
+        "manual_hld_edit": d.manual_hld_edit,
+        "started_at": iso_or_none(d.started_at),
+        "updated_at": iso_or_none(d.updated_at),
+        "duration_s": _round(d.elapsed_s(now)),
+        "stages": [
+            {
+                "name": s.name,
+                "status": s.status,
+                "run_id": s.run_id,
+                "url": s.url,
+                "started_at": iso_or_none(s.started_at),
+                "finished_at": iso_or_none(s.finished_at),
+            }
+            for s in d.stages
+        ],
+        "pr_title": d.pr_title,
+        "author_email": d.author_email,
+        "source_repo": d.source_repo,
+        "hld_repo": d.hld_repo,
+        "manifest_repo": d.manifest_repo,
+        "duplicates": list(d.duplicates),
+    }
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)

@@ -1,0 +1,35 @@
+"""Untrusted text (commit messages, names, branches, table values) made safe to print.
+
+Escape sequences and control characters are removed, not escaped: a terminal must never
+receive them from data. Rich/Textual markup is not interpreted by the views (they build
+``rich.text.Text`` objects), so brackets need no escaping here.
+"""
+
+from __future__ import annotations
+
+import re
+
+# CSI/OSC/DCS/… sequences first (so their parameters go with them), then any other C0/C1
+# control character, DEL, and the bidi overrides that can make text read backwards.
+_ESCAPES = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI
+    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC … BEL/ST
+    r"|\x1b[PX^_][^\x1b]*(?:\x1b\\)?"  # DCS/SOS/PM/APC … ST
+    r"|\x1b[@-Z\\-_]"  # other two-byte escapes
+    r"|\x9b[0-?]*[ -/]*[@-~]"  # 8-bit CSI
+)
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean(value: object, limit: int | None = 500) -> str:
+    """``value`` as one line of printable text, at most ``limit`` characters."""
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else str(value)
+    if text.isprintable():  # the common case costs one C-level scan
+        cleaned = text
+    else:
+        cleaned = _CONTROLS.sub(" ", _ESCAPES.sub("", text)).strip()
+    if limit is not None and len(cleaned) > limit:
+        cleaned = cleaned[: limit - 1] + "…"
+    return cleaned

@@ -1,0 +1,113 @@
+"""Moving entities in and out: JSON Lines, the old Node SDK wrapping, Spektate dumps.
+
+Import keeps the source's ``Timestamp`` as ``originalTimestamp`` (a store always sets its
+own Timestamp on write, and on a legacy row that time is the only time there is).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from .model import Row
+from .timefmt import parse_iso, to_iso
+
+_BAD_KEY = re.compile(r"[/\\#?\x00-\x1f\x7f-\x9f]")
+_BEDROCK_MARKERS = ("p1", "p2", "p3")
+_ROW_KEY = re.compile(r"^[0-9a-f]{12}$")
+
+
+def _plain(value: Any) -> Any:
+    """``{"_": "6872", "$": "Edm.String"}`` (old azure-storage Node SDK) → ``"6872"``."""
+    if isinstance(value, dict) and "_" in value:
+        value = value["_"]
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, separators=(",", ":"))
+    return str(value)
+
+
+def to_entity(raw: Any, default_partition: str | None) -> Row:
+    """A plain entity from one imported object; ValueError says what is wrong with it."""
+    if not isinstance(raw, dict):
+        raise ValueError(f"expected a JSON object, got {type(raw).__name__}")
+    row: Row = {}
+    for key, value in raw.items():
+        if key == ".metadata" or key.startswith(("odata.", "@odata")):
+            continue
+        plain = _plain(value)
+        if plain is not None and plain != "":
+            row[key] = plain
+    if not row.get("PartitionKey"):
+        if not default_partition:
+            raise ValueError("no PartitionKey (pass --partition to supply one)")
+        row["PartitionKey"] = default_partition
+    if not row.get("RowKey"):
+        raise ValueError("no RowKey")
+    for key in ("PartitionKey", "RowKey"):
+        if _BAD_KEY.search(row[key]) or len(row[key]) > 1024:
+            raise ValueError(f"{key} {row[key][:40]!r} has characters a table key cannot hold")
+    stamp = row.pop("Timestamp", None)
+    if stamp and not row.get("originalTimestamp"):
+        parsed = parse_iso(stamp)
+        if parsed is not None:
+            row["originalTimestamp"] = to_iso(parsed)
+    return row
+
+
+def read_entities(text: str, default_partition: str | None) -> tuple[list[Row], list[tuple[int, str]]]:
+    """Entities from a whole file, and (line number, problem) for each one skipped.
+
+    Accepts JSON Lines, a JSON array, or Spektate's ``{"entries": [...]}`` dump.
+    """
+    stripped = text.lstrip()
+    whole: Any = None
+    if stripped[:1] in ("{", "["):
+        try:
+            whole = json.loads(text)
+        except json.JSONDecodeError:
+            whole = None  # not one document: read it line by line
+    if isinstance(whole, dict) and isinstance(whole.get("entries"), list):
+        items: list[tuple[int, Any]] = [(i + 1, e) for i, e in enumerate(whole["entries"])]
+    elif isinstance(whole, list):
+        items = [(i + 1, e) for i, e in enumerate(whole)]
+    elif isinstance(whole, dict):
+        items = [(1, whole)]
+    else:
+        items = []
+        problems: list[tuple[int, str]] = []
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                items.append((number, json.loads(line)))
+            except json.JSONDecodeError as exc:
+                problems.append((number, f"not JSON ({exc.msg})"))
+        entities, more = _convert(items, default_partition)
+        return entities, sorted(problems + more)
+    return _convert(items, default_partition)
+
+
+def _convert(items: list[tuple[int, Any]], default_partition: str | None) -> tuple[list[Row], list[tuple[int, str]]]:
+    entities: list[Row] = []
+    problems: list[tuple[int, str]] = []
+    for number, raw in items:
+        try:
+            entities.append(to_entity(raw, default_partition))
+        except ValueError as exc:
+            problems.append((number, str(exc)))
+    return entities, problems
+
+
+def entity_line(row: Row) -> str:
+    """One export line: plain property values, absent ones left out."""
+    return json.dumps({k: v for k, v in row.items() if v is not None}, ensure_ascii=False)
+
+
+def looks_like_bedrock(row: Row) -> bool:
+    """Whether a row has the shape `bedrock deployment create` writes."""
+    return bool(_ROW_KEY.match(str(row.get("RowKey", "")))) and any(row.get(c) for c in _BEDROCK_MARKERS)
