@@ -1,0 +1,151 @@
+"""`get`, `import`, `export` and `check` through the real entry point."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from helpers import SPEKTATE, run_cli, sqlite_config
+
+JSON_KEYS = ["id", "partition", "service", "ring", "status", "author", "commit", "image_tag", "pr",
+             "pr_state", "merged_by", "hld_commit", "manifest_commit", "synced_clusters",
+             "manual_hld_edit", "started_at", "updated_at", "duration_s", "stages"]
+STAGE_KEYS = ["name", "status", "run_id", "url", "started_at", "finished_at"]
+
+
+@pytest.fixture
+def fixture_store(tmp_path):
+    cfg = sqlite_config(tmp_path, partition=None)
+    result = run_cli("--config", str(cfg), "import", str(SPEKTATE / "deployments.json"))
+    assert result.returncode == 0, result.stderr
+    assert "imported 92 entities" in result.stdout
+    return cfg
+
+
+def get_json(cfg, *args):
+    result = run_cli("--config", str(cfg), "get", "--output", "json", *args)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_get_json_shape(fixture_store):
+    deployments = get_json(fixture_store)
+    assert len(deployments) == 89
+    for d in deployments:
+        assert list(d)[: len(JSON_KEYS)] == JSON_KEYS
+        assert d["status"] in {"succeeded", "in_progress", "waiting", "failed", "canceled", "unknown"}
+        assert isinstance(d["synced_clusters"], list)
+        for stage in d["stages"]:
+            assert list(stage) == STAGE_KEYS and stage["name"] in {"image", "hld", "manifest"}
+        assert "None" not in json.dumps(d)
+    first = deployments[0]
+    assert first["id"] == "91304e7b61a7"
+    assert first["updated_at"] == "2019-11-06T18:37:44.881000Z"
+    assert first["ring"] is None and first["started_at"] is None and first["duration_s"] is None
+    assert sum(d["manual_hld_edit"] for d in deployments) == 4
+
+
+def test_get_filters_and_top(fixture_store):
+    spektate = get_json(fixture_store, "--service", "hello-spektate")
+    assert spektate and {d["service"] for d in spektate} == {"hello-spektate"}
+    assert len(get_json(fixture_store, "--service", "hello-spektate", "--top", "3")) == 3
+    assert get_json(fixture_store, "--ring", "DEV", "--top", "1")[0]["ring"] == "dev"
+    assert get_json(fixture_store, "--status", "succeeded") == []
+    assert len(get_json(fixture_store, "--status", "unknown")) == 89
+    assert get_json(fixture_store, "--since", "1h") == []  # the fixture rows are from 2019
+    since = get_json(fixture_store, "--since", "2019-10-31T00:00:00Z")
+    assert since and all(d["updated_at"] >= "2019-10-31" for d in since)
+    manual = get_json(fixture_store, "--filter", "manual !service:hello-bedrock")
+    assert len(manual) == 4
+
+
+def test_get_table_and_wide(fixture_store):
+    table = run_cli("--config", str(fixture_store), "get", "--top", "2")
+    lines = table.stdout.splitlines()
+    assert lines[0].split()[:3] == ["State", "Service", "Ring"]
+    assert "Ready to Deploy" in lines[0] and len(lines) == 3
+    wide = run_cli("--config", str(fixture_store), "get", "-o", "wide", "--ring", "dev", "--top", "1")
+    assert "Merged By" in wide.stdout and "ID" in wide.stdout
+    assert "DEV" in wide.stdout.splitlines()[1]
+
+
+def test_get_never_prints_escapes_from_table_values(tmp_path):
+    cfg = sqlite_config(tmp_path)
+    evil = "\x1b]0;pwned\x07\x1b[31mMallory\x1b[0m [bold]x[/bold]"
+    result = run_cli("--config", str(cfg), "record", "--p1", "1", "--image-tag", "t\x1b[2J", "--commit-id",
+                     "abc1234", "--service", "svc", "--author", evil)
+    assert result.returncode == 0, result.stderr
+    for output in ("table", "wide"):
+        out = run_cli("--config", str(cfg), "get", "-o", output).stdout
+        assert "\x1b" not in out and "\x07" not in out
+        assert "Mallory" in out
+
+
+def test_import_reports_bad_lines_and_imports_the_rest(tmp_path):
+    cfg = sqlite_config(tmp_path, partition=None)
+    lines = [
+        json.dumps({"PartitionKey": "p", "RowKey": "aaaaaaaaaaa1", "p1": "1", "imageTag": "x"}),
+        "{not json",
+        json.dumps({"PartitionKey": {"_": "p"}, "RowKey": {"_": "aaaaaaaaaaa2"}, "p1": {"_": 7}}),
+        json.dumps({"PartitionKey": "p"}),
+        "",
+        json.dumps(["a list"]),
+        json.dumps({"PartitionKey": "p", "RowKey": "bad/key"}),
+    ]
+    path = tmp_path / "in.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    result = run_cli("--config", str(cfg), "import", str(path))
+    assert result.returncode == 0
+    assert "imported 2 entities" in result.stdout
+    errors = result.stderr.strip().splitlines()
+    assert [e.split(": skipped")[0] for e in errors] == [f"{path}:2", f"{path}:4", f"{path}:6", f"{path}:7"]
+    assert "no RowKey" in errors[1]
+    exported = run_cli("--config", str(cfg), "export", "-").stdout.splitlines()
+    rows = {json.loads(line)["RowKey"]: json.loads(line) for line in exported}
+    assert rows["aaaaaaaaaaa2"]["p1"] == "7"  # the Node SDK {"_": value} wrapping unwrapped
+
+
+def test_export_then_import_round_trips(fixture_store, tmp_path):
+    out = tmp_path / "dump.jsonl"
+    result = run_cli("--config", str(fixture_store), "export", str(out))
+    assert result.returncode == 0 and "exported 92 entities" in result.stdout
+    lines = out.read_text().splitlines()
+    assert len(lines) == 92
+    entity = next(json.loads(line) for line in lines if json.loads(line)["RowKey"] == "6da30e7b4750")
+    assert entity["isMultiStage"] == "true"  # stray columns survive
+    assert entity["originalTimestamp"] == "2019-10-28T22:00:22.297000Z"
+    other = sqlite_config(tmp_path, partition=None, name="copy.db")
+    assert run_cli("--config", str(other), "import", str(out)).returncode == 0
+    assert get_json(other) == get_json(fixture_store)
+
+
+def test_check(fixture_store, tmp_path):
+    result = run_cli("--config", str(fixture_store), "check")
+    assert result.returncode == 0, result.stdout
+    assert "rows:      92" in result.stdout
+    assert "92 of 92 rows look like Bedrock deployment rows (100%)" in result.stdout
+    missing = sqlite_config(tmp_path, name="never.db")
+    result = run_cli("--config", str(missing), "check")
+    assert result.returncode == 1
+    assert "MISSING" in result.stdout
+
+
+def test_get_on_a_missing_store_fails_in_one_line(tmp_path):
+    result = run_cli("--config", str(sqlite_config(tmp_path, name="none.db")), "get")
+    assert result.returncode == 1
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+def test_azure_store_errors_never_show_the_key(azurite, tmp_path):
+    secret = "bm90LXRoZS1yZWFsLWtleS1ub3QtdGhlLXJlYWwta2V5LW5vdC10aGUtcmVhbA=="
+    cfg = tmp_path / "azure.yaml"
+    cfg.write_text(f"store:\n  kind: azure\n  account_name: {azurite.account_name}\n"
+                   f"  account_key: ${{env:THE_KEY}}\n  endpoint: {azurite.endpoint}\n"
+                   "  table: deployments\n  timeout: 3s\n")
+    for command in (["get"], ["check"], ["record", "-p", "x", "--cluster", "c", "--manifest-commit-id", "abc1234"]):
+        result = run_cli("--config", str(cfg), *command, env={"THE_KEY": secret})
+        assert result.returncode == 1, (command, result.stdout, result.stderr)
+        assert secret not in result.stdout + result.stderr
+        assert secret[:20] not in result.stdout + result.stderr
+        assert "Traceback" not in result.stderr

@@ -1,0 +1,122 @@
+"""Config discovery, interpolation and one-line errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gitops_tui.config import ConfigError, find_config, load_config, parse_duration
+from helpers import ROOT, run_cli
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
+
+
+def test_example_config_is_valid_and_documents_every_key():
+    config = load_config(ROOT / "config.example.yaml", env={})
+    assert config.store.kind == "sqlite"
+    assert config.poll_interval == 5.0
+    text = (ROOT / "config.example.yaml").read_text()
+    for key in ("kind", "path", "connection_string", "account_name", "account_key", "sas_token",
+                "endpoint", "table", "partition", "timeout", "poll_interval", "theme", "keymap"):
+        assert f"{key}:" in text
+
+
+def test_discovery_order(tmp_path):
+    explicit = write(tmp_path / "explicit.yaml", "poll_interval: 1s\n")
+    from_env = write(tmp_path / "env.yaml", "poll_interval: 2s\n")
+    local = write(tmp_path / "gitops-tui.yaml", "poll_interval: 3s\n")
+    user = write(tmp_path / "user.yaml", "poll_interval: 4s\n")
+    env = {"GITOPS_TUI_CONFIG": str(from_env)}
+    assert find_config(explicit, env, tmp_path, user) == explicit
+    assert find_config(None, env, tmp_path, user) == from_env
+    assert find_config(None, {}, tmp_path, user) == local
+    local.unlink()
+    assert find_config(None, {}, tmp_path, user) == user
+    assert load_config(None, {}, tmp_path, user).poll_interval == 4.0
+    user.unlink()
+    config = load_config(None, {}, tmp_path, tmp_path / "none.yaml")
+    assert config.source is None and config.store.path == tmp_path / "telemetry.db"
+
+
+def test_env_interpolation_and_secrets_stay_out_of_repr(tmp_path):
+    cfg = write(tmp_path / "c.yaml", """
+store:
+  kind: azure
+  account_name: acct
+  account_key: ${env:KEY}
+  table: deployments
+  partition: hello-${env:PART}
+poll_interval: 500ms
+""")
+    config = load_config(cfg, env={"KEY": "s3cr3t-key==", "PART": "bedrock"})
+    assert config.store.account_key == "s3cr3t-key=="
+    assert config.store.partition == "hello-bedrock"
+    assert config.poll_interval == 0.5
+    assert "s3cr3t" not in repr(config)
+    assert config.store.description == "azure:acct/deployments"
+
+
+def test_sqlite_path_is_relative_to_the_config_file(tmp_path):
+    cfg = write(tmp_path / "c.yaml", "store:\n  path: data/t.db\n")
+    assert load_config(cfg, env={}).store.path == tmp_path / "data" / "t.db"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("store:\n  kind: mongo\n", "store.kind: unknown store 'mongo'"),
+        ("store:\n  kind: azure\n  table: deployments\n", "store.account_name: missing"),
+        ("store:\n  kind: azure\n  account_name: a\n", "store.table: missing"),
+        ("store:\n  kind: azure\n  account_name: a\n  table: x\n", "store.table: 'x' is not a valid table name"),
+        ("store:\n  path: [1, 2]\n", "store.path: must be a string, not a list"),
+        ("store: 3\n", "store: must be a mapping"),
+        ("poll_interval: soon\n", "poll_interval: must be a positive duration"),
+        ("poll_interval: -1\n", "poll_interval: must be a positive duration"),
+        ("store:\n  colour: red\n", "store.colour: unknown key"),
+        ("theme: neon\n", "theme: unknown theme 'neon'"),
+        ("store:\n  partition: ${env:NOPE}\n", "store.partition: environment variable NOPE is not set"),
+        ("- a\n- b\n", "top level must be a mapping"),
+        ("store:\n  kind: sqlite\n   path: x\n", ":3: bad YAML"),
+    ],
+)
+def test_bad_config_names_file_and_key(tmp_path, text, expected):
+    cfg = write(tmp_path / "bad.yaml", text)
+    with pytest.raises(ConfigError) as info:
+        load_config(cfg, env={})
+    message = str(info.value)
+    assert message.startswith(str(cfg))
+    assert expected in message
+    assert "\n" not in message
+
+
+def test_unreadable_config(tmp_path):
+    with pytest.raises(ConfigError, match="cannot read config file"):
+        load_config(tmp_path / "missing.yaml", env={})
+
+
+@pytest.mark.parametrize(
+    "text", ["store:\n  kind: mongo\n", "store:\n  kind: sqlite\n   path: x\n", "poll_interval: []\n"]
+)
+def test_cli_reports_bad_config_in_one_line_with_status_2(tmp_path, text):
+    cfg = write(tmp_path / "bad.yaml", text)
+    result = run_cli("--config", str(cfg), "get")
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and str(cfg) in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_cli_reports_missing_config_file(tmp_path):
+    result = run_cli("--config", str(tmp_path / "nope.yaml"), "check")
+    assert result.returncode == 2
+    assert "nope.yaml: cannot read config file" in result.stderr
+
+
+def test_parse_duration():
+    assert parse_duration("5s") == 5 and parse_duration("250ms") == 0.25
+    assert parse_duration("2m") == 120 and parse_duration(3) == 3.0
+    assert parse_duration("often") is None and parse_duration(True) is None

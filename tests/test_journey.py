@@ -1,0 +1,162 @@
+"""The merge: rows (real Spektate rows and our own) → deployments."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+import pytest
+
+from gitops_tui.journey import JourneyIndex, merge, overall_status, to_deployment
+from gitops_tui.timefmt import to_iso
+
+from helpers import FROZEN, spektate_rows
+
+
+@pytest.fixture(scope="module")
+def fixture_deployments():
+    return {d.id: d for d in merge(spektate_rows(), FROZEN)}
+
+
+def test_fixture_rows_merge_into_89_deployments(fixture_deployments):
+    # 92 rows: three pairs are one deployment written twice by a re-run release.
+    assert len(fixture_deployments) == 89
+    collapsed = {d.id: d.duplicates for d in fixture_deployments.values() if d.duplicates}
+    assert collapsed == {
+        "a9423066ed34": ("5be9a4dc024a",),
+        "9221f365b5d1": ("a7b1f02a7a9b",),
+        "1f1478960bbb": ("ab389c795b40",),
+    }
+
+
+def test_fixture_manual_hld_edits_are_kept_and_flagged(fixture_deployments):
+    manual = sorted(d.id for d in fixture_deployments.values() if d.manual_hld_edit)
+    assert manual == ["7870cc2963ad", "971411f5d311", "cb832cc0b9f9", "ed62e535584d"]
+    edit = fixture_deployments["ed62e535584d"]
+    assert edit.hld_commit == "19a2ec7ec37deaf13e22ffc91f7e5b8f42698610"
+    assert [s.name for s in edit.stages] == ["manifest"]
+    assert edit.service is None and edit.commit is None
+
+
+def test_fixture_row_fields(fixture_deployments):
+    d = fixture_deployments["01514bd376d3"]
+    assert (d.service, d.ring, d.commit, d.image_tag) == ("hello-bedrock", "dev", "5b54eb4", "hello-bedrock-master-6872")
+    assert (d.hld_commit, d.manifest_commit) == ("d7c9e6a", "49bcd78")
+    assert [(s.name, s.run_id, s.status) for s in d.stages] == [
+        ("image", "6872", "unknown"), ("hld", "246", "unknown"), ("manifest", "6876", "unknown")
+    ]
+    # A legacy row records no results: unknown, never guessed; its only time is the Timestamp.
+    assert d.status == "unknown"
+    assert d.started_at is None and d.duration_s is None
+    assert to_iso(d.updated_at) == "2019-10-24T21:28:43.902000Z"
+
+
+def test_fixture_owner_repo_service_is_reduced_to_repo(fixture_deployments):
+    assert fixture_deployments["03f1e8bc7bab"].service == "hello-spektate"
+    assert fixture_deployments["91304e7b61a7"].service == "spartan-app"
+    assert "samiyaakhtar/hello-spektate" not in {d.service for d in fixture_deployments.values()}
+
+
+def test_fixture_orphan_stage2_row_is_not_a_manual_edit(fixture_deployments):
+    orphan = fixture_deployments["236ee1988925"]  # p2 + image tag, p1 lost
+    assert not orphan.manual_hld_edit
+    assert [s.name for s in orphan.stages] == ["hld", "manifest"]
+
+
+def test_fixture_order_is_newest_first():
+    deployments = merge(spektate_rows(), FROZEN)
+    times = [d.updated_iso for d in deployments]
+    assert times == sorted(times, reverse=True)
+    assert deployments[0].id == "91304e7b61a7"
+
+
+def row(**cols):
+    base = {"PartitionKey": "p", "RowKey": "000000000001", "Timestamp": to_iso(FROZEN)}
+    base.update({k: v for k, v in cols.items() if v is not None})
+    return base
+
+
+def t(minutes: float) -> str:
+    return to_iso(FROZEN - timedelta(minutes=minutes))
+
+
+@pytest.mark.parametrize(
+    "cols, expected",
+    [
+        (dict(p1="1", p1Status="started", p1StartedAt=t(3)), "in_progress"),
+        (dict(p1="1", p1Status="failed", p1StartedAt=t(3), p1FinishedAt=t(1)), "failed"),
+        (dict(p1="1", p1Status="canceled"), "canceled"),
+        (dict(p1="1", p1Status="succeeded"), "waiting"),
+        (dict(p1="1", p1Status="succeeded", p2="2", p2Status="succeeded", prState="open"), "waiting"),
+        # A PR closed without merge ends the journey: the peers wait forever.
+        (dict(p1="1", p1Status="succeeded", p2="2", p2Status="succeeded", prState="closed"), "canceled"),
+        (dict(p1="1", p1Status="succeeded", p2="2", p2Status="succeeded", prState="abandoned"), "canceled"),
+        (dict(p1="1", p1Status="succeeded", p2="2", p2Status="succeeded", p3="3", p3Status="succeeded"), "succeeded"),
+        (dict(p1="1", p1Status="succeeded", p2="2", p2Status="succeeded", p3="3", p3Status="started"), "in_progress"),
+        (dict(p1="1", p2="2", p3="3"), "unknown"),
+        (dict(p1="1", p1Status="succeeded", p2="2"), "unknown"),
+        (dict(p3="3", hldCommitId="abc1234", p3Status="succeeded"), "succeeded"),
+    ],
+)
+def test_overall_status(cols, expected):
+    assert to_deployment(row(**cols), FROZEN).status == expected
+
+
+def test_overall_status_without_stages_is_unknown():
+    assert overall_status([], None, None) == "unknown"
+
+
+def test_times_and_duration_from_recorded_stages():
+    d = to_deployment(row(p1="1", p1Status="succeeded", p1StartedAt=t(30), p1FinishedAt=t(25),
+                          p2="2", p2Status="succeeded", p2StartedAt=t(20), p2FinishedAt=t(19),
+                          p3="3", p3Status="succeeded", p3StartedAt=t(10), p3FinishedAt=t(5)), FROZEN)
+    assert d.started_at == FROZEN - timedelta(minutes=30)
+    assert d.duration_s == 25 * 60
+    running = to_deployment(row(p1="1", p1Status="started", p1StartedAt=t(4)), FROZEN)
+    assert running.duration_s == 4 * 60  # measured to the merge's clock while running
+    assert running.elapsed_s(FROZEN + timedelta(minutes=1)) == 5 * 60
+
+
+def test_cluster_sync_counts_ancestors_not_only_the_exact_commit():
+    rows = [
+        row(RowKey="a", p3="1", p3Status="succeeded", p3FinishedAt=t(30), manifestCommitId="aaaaaaa"),
+        row(RowKey="b", p3="2", p3Status="succeeded", p3FinishedAt=t(20), manifestCommitId="bbbbbbb"),
+        row(RowKey="c", p3="3", p3Status="succeeded", p3FinishedAt=t(10), manifestCommitId="ccccccc"),
+        {"PartitionKey": "p.clusters", "RowKey": "east", "kind": "clusterSync", "cluster": "east",
+         "manifestCommitId": "bbbbbbbffffffffffffffffffffffffffffffff", "syncedAt": t(15)},
+        {"PartitionKey": "p.clusters", "RowKey": "west", "kind": "clusterSync", "cluster": "west",
+         "manifestCommitId": "ccccccc", "syncedAt": t(1)},
+    ]
+    synced = {d.id: d.synced_clusters for d in merge(rows, FROZEN)}
+    # east applied b (full sha of the short one): a is its ancestor, c is newer.
+    assert synced == {"a": ("east", "west"), "b": ("east", "west"), "c": ("west",)}
+
+
+def test_incremental_apply_matches_a_full_merge():
+    rng = random.Random(7)
+    rows = {}
+    index = JourneyIndex()
+    index.load([], FROZEN)
+    for step in range(400):
+        key = f"{rng.randrange(60):012x}"
+        cols = dict(RowKey=key, p1=str(rng.randrange(20)), imageTag=f"img-{rng.randrange(5)}",
+                    env=rng.choice(["dev", "prod", None]), hldCommitId=rng.choice(["abc1234", "def5678", None]),
+                    p1Status=rng.choice(["started", "succeeded", "failed", None]),
+                    Timestamp=t(400 - step))
+        if rng.random() < 0.2:
+            cols = dict(RowKey=key, p3=str(rng.randrange(3)), hldCommitId="fff0000", Timestamp=t(400 - step))
+        new = row(**cols)
+        rows[key] = new
+        index.apply([new], FROZEN)
+    expected = [(d.id, d.status, d.duplicates, d.updated_iso) for d in merge(rows.values(), FROZEN)]
+    got = [(d.id, d.status, d.duplicates, d.updated_iso) for d in index.snapshot().deployments]
+    assert got == expected
+
+
+def test_apply_reports_only_what_changed():
+    index = JourneyIndex()
+    index.load([row(RowKey=f"{i:012x}", p1=str(i), imageTag=f"i{i}") for i in range(100)], FROZEN)
+    changed = index.apply([row(RowKey=f"{5:012x}", p1="5", imageTag="i5", p1Status="failed", Timestamp=t(-1))], FROZEN)
+    assert changed == {("p", f"{5:012x}")}
+    first = index.snapshot().deployments[0]
+    assert (first.id, first.status) == (f"{5:012x}", "failed")
