@@ -61,7 +61,6 @@ class Monitor:
         clock: Callable[[], datetime] = utcnow,
         max_backoff_s: float = 60.0,
         deadline_s: float = 30.0,
-        first_page: int = 500,
         page_size: int = 5000,
     ) -> None:
         self.store = store
@@ -69,7 +68,6 @@ class Monitor:
         self.clock = clock
         self.max_backoff_s = max_backoff_s
         self.deadline_s = deadline_s
-        self.first_page = first_page
         self.page_size = page_size
         self.index = JourneyIndex()
         self.cursor: Cursor = None
