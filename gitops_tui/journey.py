@@ -29,21 +29,14 @@ from .model import (
     CLUSTER_PARTITION_SUFFIX,
     CLUSTER_SYNC_KIND,
     ClusterSync,
+    RECORDED_TO_STATUS,
     Deployment,
     Row,
     Snapshot,
-    Stage,
 )
 from .timefmt import parse_iso, to_iso
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_STAGE_COLUMNS = (("image", "p1"), ("hld", "p2"), ("manifest", "p3"))
-_RECORDED_TO_STATUS = {
-    "started": "in_progress",
-    "succeeded": "succeeded",
-    "failed": "failed",
-    "canceled": "canceled",
-}
 _PR_STATES = {
     "open": "open",
     "active": "open",
@@ -54,12 +47,8 @@ _PR_STATES = {
     "abandoned": "closed",
     "declined": "closed",
 }
-_STATUS_OF: dict[str | None, str] = dict(_RECORDED_TO_STATUS)
+_STATUS_OF: dict[str | None, str] = dict(RECORDED_TO_STATUS)
 _TERMINAL = frozenset({"succeeded", "failed", "canceled"})
-_STAGE_FIELDS = tuple(
-    (name, pid, pid + "Status", pid + "StartedAt", pid + "FinishedAt")
-    for name, pid in _STAGE_COLUMNS
-)
 
 Key = tuple[str, str]
 
@@ -98,27 +87,6 @@ def row_time(row: Row) -> datetime | None:
     return parse_iso(row.get("originalTimestamp")) or parse_iso(row.get("Timestamp"))
 
 
-def stages_of(row: Row) -> tuple[Stage, ...]:
-    """The stages a row records, in journey order."""
-    stages = []
-    for name, pid in _STAGE_COLUMNS:
-        run_id = row.get(pid) or None
-        recorded = row.get(pid + "Status")
-        if run_id is None and not recorded:
-            continue
-        stages.append(
-            Stage(
-                name=name,
-                status=_RECORDED_TO_STATUS.get(recorded, "unknown") if recorded else "unknown",
-                run_id=str(run_id) if run_id is not None else None,
-                url=row.get(pid + "Url") or None,
-                started_at=parse_iso(row.get(pid + "StartedAt")),
-                finished_at=parse_iso(row.get(pid + "FinishedAt")),
-            )
-        )
-    return tuple(stages)
-
-
 def overall_status(statuses: list[str], last_stage: str | None, pr: str | None) -> str:
     """One word for the whole journey from its stages' statuses, in journey order."""
     if "failed" in statuses:
@@ -134,28 +102,36 @@ def overall_status(statuses: list[str], last_stage: str | None, pr: str | None) 
     return "waiting"  # every stage so far succeeded; the next has not started
 
 
+def _status_for(key: tuple[object, object, object, bool]) -> str:
+    """Overall status from (stage1, stage2, stage3, pr closed); a stage is its recorded
+    status, 1 when only its id is there, 0 when absent."""
+    statuses = [
+        _STATUS_OF.get(value, "unknown") if isinstance(value, str) else "unknown"
+        for value in key[:3]
+        if value
+    ]
+    return overall_status(statuses, "manifest" if key[2] else None, "closed" if key[3] else None)
+
+
+_STATUS_MEMO: dict[tuple[object, object, object, bool], str] = {}
+
+
 def to_deployment(row: Row, now: datetime) -> Deployment:
     """One deployment from one row (no duplicate collapse, no cluster sync).
 
-    The hot path of every full load, so it is unrolled straight-line code: times are
-    compared as canonical ISO strings (they sort as times do) and only the ones that
-    matter are parsed. Stages themselves are built lazily by ``Deployment.stages``.
+    The hot path of every full load, so it is straight-line code: the overall status is
+    memoised on the few stage-status combinations there are, times are compared as
+    canonical ISO strings (they sort as times do) and parsed only when asked for, and the
+    stages themselves are built lazily by ``Deployment.stages``.
     """
     get = row.get
     p1, p2, p3 = get("p1"), get("p2"), get("p3")
     s1, s2, s3 = get("p1Status"), get("p2Status"), get("p3Status")
-    statuses = []
-    if p1 or s1:
-        statuses.append(_STATUS_OF.get(s1, "unknown"))
-    if p2 or s2:
-        statuses.append(_STATUS_OF.get(s2, "unknown"))
-    if p3 or s3:
-        statuses.append(_STATUS_OF.get(s3, "unknown"))
-        last = "manifest"
-    else:
-        last = None
     state = _PR_STATES.get(get("prState"))
-    status = overall_status(statuses, last, state)
+    key = (s1 or (1 if p1 else 0), s2 or (1 if p2 else 0), s3 or (1 if p3 else 0), state == "closed")
+    status = _STATUS_MEMO.get(key)
+    if status is None:
+        status = _STATUS_MEMO[key] = _status_for(key)
 
     changed = get("originalTimestamp") or get("Timestamp")
     if changed is not None and not isinstance(changed, str):
@@ -163,16 +139,16 @@ def to_deployment(row: Row, now: datetime) -> Deployment:
     started = finished = None
     updated = changed
     if s1 or s2 or s3:
+        b1, b2, b3 = get("p1StartedAt"), get("p2StartedAt"), get("p3StartedAt")
         e1, e2, e3 = get("p1FinishedAt"), get("p2FinishedAt"), get("p3FinishedAt")
-        times = [t for t in (get("p1StartedAt"), get("p2StartedAt"), get("p3StartedAt"), e1, e2, e3) if t]
-        if times:
-            started = min(times)
-            if changed:
-                times.append(changed)
-            updated = max(times)
-            if status in _TERMINAL:
-                ends = [t for t in (e1, e2, e3) if t]
-                finished = max(ends) if ends else None
+        # In journey order: the journey began when its first stage did, and its latest
+        # event is the last stage's.
+        started = b1 or e1 or b2 or e2 or b3 or e3
+        latest = e3 or b3 or e2 or b2 or e1 or b1
+        if latest and (not changed or latest > changed):
+            updated = latest
+        if status in _TERMINAL:
+            finished = e3 or e2 or e1
 
     service = get("service")
     ring = get("env")
@@ -316,8 +292,10 @@ class JourneyIndex:
 
     def __init__(self) -> None:
         self.rows: dict[Key, Row] = {}
-        self.groups: dict[tuple[str, ...], list[Key]] = {}
-        self.group_of: dict[Key, tuple[str, ...]] = {}
+        # Duplicate groups: the first row's key per duplicate key, and the full member
+        # list only for the rare groups with more than one row (saves a list per row).
+        self._first: dict[tuple[str, ...], Key] = {}
+        self._multi: dict[tuple[str, ...], list[Key]] = {}
         self.deployments: dict[Key, Deployment] = {}
         self.clusters: dict[Key, ClusterSync] = {}
         self.commit_times: CommitTimes = {}
@@ -329,10 +307,39 @@ class JourneyIndex:
     def __len__(self) -> int:
         return len(self.deployments)
 
+    # -- duplicate groups ------------------------------------------------------------
+
+    def _members(self, group: tuple[str, ...]) -> list[Key]:
+        multi = self._multi.get(group)
+        if multi is not None:
+            return multi
+        first = self._first.get(group)
+        return [first] if first is not None else []
+
+    def _join(self, group: tuple[str, ...], key: Key) -> None:
+        multi = self._multi.get(group)
+        if multi is not None:
+            if key not in multi:
+                multi.append(key)
+            return
+        first = self._first.setdefault(group, key)
+        if first != key:
+            self._multi[group] = [first, key]
+
+    def _leave(self, group: tuple[str, ...], key: Key) -> None:
+        multi = self._multi.get(group)
+        if multi is not None:
+            multi.remove(key)
+            if len(multi) == 1:
+                del self._multi[group]
+            self._first[group] = multi[0]
+        elif self._first.get(group) == key:
+            del self._first[group]
+
     # -- bulk ----------------------------------------------------------------------
 
     def load(self, rows: Iterable[Row], now: datetime) -> None:
-        """Take a whole table (one sort, no bisect: ~4x faster than ``apply``)."""
+        """Take a whole table (one sort, no bisect: much faster than ``apply``)."""
         with _no_gc():
             built = self._build(rows, now)
             if self.clusters:
@@ -349,7 +356,8 @@ class JourneyIndex:
 
     def _build(self, rows: Iterable[Row], now: datetime) -> list[Deployment]:
         singles: list[Row] = []
-        groups = self.groups
+        first = self._first
+        table = self.rows
         for row in rows:
             key = (row.get("PartitionKey") or "", row.get("RowKey") or "")
             if row.get("kind") == CLUSTER_SYNC_KIND or key[0].endswith(CLUSTER_PARTITION_SUFFIX):
@@ -357,33 +365,24 @@ class JourneyIndex:
                 if sync is not None:
                     self.clusters[key] = sync
                 continue
-            self.rows[key] = row
+            table[key] = row
             group = duplicate_key(row)
-            if group is None:
-                singles.append(row)
-                continue
-            self.group_of[key] = group
-            members = groups.get(group)
-            if members is None:
-                groups[group] = [key]
+            if group is None or first.setdefault(group, key) is key:
                 singles.append(row)
             else:
-                members.append(key)
+                self._join(group, key)
         built = [to_deployment(row, now) for row in singles]
         deployments = self.deployments
         for deployment in built:
             deployments[(deployment.partition, deployment.id)] = deployment
-        collapsed: set[Key] = set()
-        for members in groups.values():
-            if len(members) > 1:  # rare: retried stages of legacy writers
-                for key in members:
-                    deployments.pop(key, None)
-                collapsed.update(members)
-                deployment = self._collapsed(members, now)
-                deployments[deployment.key] = deployment
-        if collapsed:
-            return list(deployments.values())
-        return built
+        if not self._multi:
+            return built
+        for members in self._multi.values():  # rare: retried stages of legacy writers
+            for key in members:
+                deployments.pop(key, None)
+            deployment = self._collapsed(members, now)
+            deployments[deployment.key] = deployment
+        return list(deployments.values())
 
     def _collapsed(self, members: list[Key], now: datetime) -> Deployment:
         merged, others = collapse([self.rows[k] for k in members])
@@ -406,17 +405,17 @@ class JourneyIndex:
                     self.clusters[key] = sync
                     clusters_changed = True
                 continue
-            self.rows[key] = row
-            old_group = self.group_of.get(key)
+            old = self.rows.get(key)
+            old_group = duplicate_key(old) if old is not None else None
             new_group = duplicate_key(row)
+            self.rows[key] = row
             if old_group != new_group:
                 if old_group is not None:
-                    self.groups[old_group].remove(key)
+                    self._leave(old_group, key)
                     touched_groups.add(old_group)
-                    del self.group_of[key]
+                    touched_rows.discard(key)
                 if new_group is not None:
-                    self.groups.setdefault(new_group, []).append(key)
-                    self.group_of[key] = new_group
+                    self._join(new_group, key)
             if new_group is not None:
                 touched_groups.add(new_group)
             else:
@@ -424,15 +423,13 @@ class JourneyIndex:
 
         changed: set[Key] = set()
         for group in touched_groups:
-            members = self.groups.get(group) or []
+            members = self._members(group)
             for key in members:
                 self._drop(key, changed)
             if len(members) == 1:
                 self._put(to_deployment(self.rows[members[0]], now), changed)
             elif members:
                 self._put(self._collapsed(members, now), changed)
-            else:
-                self.groups.pop(group, None)
         for key in touched_rows:
             self._drop(key, changed)
             self._put(to_deployment(self.rows[key], now), changed)

@@ -109,6 +109,38 @@ def _parse_time(value: str | None) -> datetime | None:
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=timezone.utc)
 
 
+# Recorded stage status (a ``pNStatus`` column) -> the status of the stage.
+RECORDED_TO_STATUS = {
+    "started": "in_progress",
+    "succeeded": "succeeded",
+    "failed": "failed",
+    "canceled": "canceled",
+}
+
+
+def stages_of(row: Row) -> tuple[Stage, ...]:
+    """The stages a row records, in journey order; one with an id but no recorded
+    result is ``unknown``."""
+    stages = []
+    for name in STAGE_NAMES:
+        pid = STAGE_ID_COLUMN[name]
+        run_id = row.get(pid) or None
+        recorded = row.get(pid + "Status")
+        if run_id is None and not recorded:
+            continue
+        stages.append(
+            Stage(
+                name=name,
+                status=RECORDED_TO_STATUS.get(recorded, "unknown") if recorded else "unknown",
+                run_id=str(run_id) if run_id is not None else None,
+                url=row.get(pid + "Url") or None,
+                started_at=_parse_time(row.get(pid + "StartedAt")),
+                finished_at=_parse_time(row.get(pid + "FinishedAt")),
+            )
+        )
+    return tuple(stages)
+
+
 class Deployment:
     """One image on its way to one ring (or one manual HLD edit): treat as immutable.
 
@@ -216,8 +248,6 @@ class Deployment:
     def stages(self) -> tuple[Stage, ...]:
         """The stages that ran, in journey order (built on first use)."""
         if self._stages is None:
-            from .journey import stages_of  # model stays import-free of the journey
-
             self._stages = stages_of(self.row)
         return self._stages
 

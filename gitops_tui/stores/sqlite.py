@@ -160,7 +160,12 @@ class SqliteStore:
     ) -> list[tuple[str, int]]:
         if last is not None:
             where, args = f"{where} AND seq < ?", (*args, last)
-        sql = f'SELECT doc, seq FROM "{self.table}" WHERE {where} ORDER BY seq DESC LIMIT ?'
+        # Without INDEXED BY the planner picks the primary key for the partition filter and
+        # sorts the whole partition for every page (measured: 10.8 s for 100k rows).
+        sql = (
+            f'SELECT doc, seq FROM "{self.table}" INDEXED BY "{self.table}_seq" '
+            f"WHERE {where} ORDER BY seq DESC LIMIT ?"
+        )
         return conn.execute(sql, (*args, size)).fetchall()
 
     async def cursor_now(self) -> int:
@@ -169,7 +174,10 @@ class SqliteStore:
 
     async def changed_since(self, cursor: int) -> tuple[list[Row], int]:
         where, args = self._scope()
-        sql = f'SELECT doc, seq FROM "{self.table}" WHERE {where} AND seq > ? ORDER BY seq'
+        sql = (
+            f'SELECT doc, seq FROM "{self.table}" INDEXED BY "{self.table}_seq" '
+            f"WHERE {where} AND seq > ? ORDER BY seq"
+        )
         fetched = await self._run(lambda conn: conn.execute(sql, (*args, cursor)).fetchall())
         if not fetched:
             return [], cursor

@@ -1,0 +1,120 @@
+"""Core speed figures (prints; asserts nothing): merge, SQLite full load, incremental poll.
+
+    .venv/bin/python benchmarks/bench_core.py [--rows 100000]
+
+Targets (issue 2, this 2-core machine): merging 100,000 rows <= 0.5 s; a full load of
+100,000 rows from SQLite <= 1 s; an incremental poll with 10 changed rows fetches those
+10 rows and takes <= 50 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from gitops_tui.config import StoreConfig  # noqa: E402
+from gitops_tui.journey import JourneyIndex  # noqa: E402
+from gitops_tui.monitor import Monitor  # noqa: E402
+from gitops_tui.record import StageRecord, record  # noqa: E402
+from gitops_tui.stores.base import load_all  # noqa: E402
+from gitops_tui.stores.sqlite import SqliteStore  # noqa: E402
+from gitops_tui.timefmt import to_iso  # noqa: E402
+
+SERVICES = ("frontend", "backend", "api", "worker")
+RINGS = ("dev", "master", "securitybugfix", "prod")
+
+
+def rows(n: int, partition: str = "trivia") -> list[dict[str, str]]:
+    """Rows as `record` writes them: all three stages with status, times and people."""
+    base = datetime(2026, 1, 1, tzinfo=UTC)
+    out = []
+    for i in range(n):
+        t = base + timedelta(seconds=30 * i)
+        service = SERVICES[i % len(SERVICES)]
+        out.append({
+            "PartitionKey": partition, "RowKey": f"{i:012x}",
+            "p1": str(10000 + i), "imageTag": f"{service}-master-{10000 + i}", "commitId": f"{i * 7919 % 16**7:07x}",
+            "service": service, "sourceRepo": f"https://github.com/trivia-team/{service}",
+            "p1Status": "succeeded", "p1StartedAt": to_iso(t), "p1FinishedAt": to_iso(t + timedelta(seconds=90)),
+            "p1Url": f"https://github.com/trivia-team/{service}/actions/runs/{10000 + i}",
+            "p2": str(20000 + i), "env": RINGS[i % len(RINGS)], "hldCommitId": f"{i * 104729 % 16**7:07x}",
+            "pr": str(i), "p2Status": "succeeded", "p2StartedAt": to_iso(t + timedelta(seconds=100)),
+            "p2FinishedAt": to_iso(t + timedelta(seconds=130)), "prState": "merged", "mergedBy": "Bob Approver",
+            "p3": str(30000 + i), "p3Status": "succeeded", "p3StartedAt": to_iso(t + timedelta(seconds=200)),
+            "p3FinishedAt": to_iso(t + timedelta(seconds=260)), "manifestCommitId": f"{i * 1299709 % 16**7:07x}",
+            "author": "Ada Lovelace", "authorEmail": "ada@example.com",
+        })
+    return out
+
+
+def best(times: list[float]) -> str:
+    return f"best {min(times) * 1000:.0f} ms, median {statistics.median(times) * 1000:.0f} ms"
+
+
+async def main(n: int) -> None:
+    data = rows(n)
+    print(f"rows: {n:,} (all three stages recorded, 27 columns each)")
+
+    merges = []
+    for _ in range(5):
+        index = JourneyIndex()
+        gc.collect()
+        start = time.perf_counter()
+        index.load(data, datetime.now(UTC))
+        merges.append(time.perf_counter() - start)
+    print(f"merge {n:,} rows -> {len(index):,} deployments: {best(merges)}  (target <= 500 ms)")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        config = StoreConfig(kind="sqlite", path=Path(tmp) / "bench.db", partition="trivia")
+        store = SqliteStore(config)
+        await store.open(create=True)
+        start = time.perf_counter()
+        await store.upsert_many(data)
+        print(f"sqlite import {n:,} rows: {time.perf_counter() - start:.1f} s")
+        loads = []
+        for _ in range(5):
+            gc.collect()
+            start = time.perf_counter()
+            loaded, _ = await load_all(store, 5000)
+            loads.append(time.perf_counter() - start)
+        print(f"sqlite full load {len(loaded):,} rows: {best(loads)}  (target <= 1000 ms)")
+
+        monitor = Monitor(SqliteStore(config))
+        start = time.perf_counter()
+        await monitor.load()
+        print(f"monitor full load + merge: {(time.perf_counter() - start) * 1000:.0f} ms")
+        polls, fetched = [], []
+        for round_ in range(5):
+            for i in range(10):
+                k = round_ * 1000 + i * 37
+                await record(store, StageRecord(partition="trivia", p1=str(10000 + k),
+                                                image_tag=data[k]["imageTag"], commit_id=data[k]["commitId"],
+                                                service=data[k]["service"], status="failed"))
+            start = time.perf_counter()
+            changed, cursor = await monitor.store.changed_since(monitor.cursor)
+            fetch = time.perf_counter() - start
+            monitor.cursor = cursor
+            start2 = time.perf_counter()
+            monitor.index.apply(changed, datetime.now(UTC))
+            monitor.index.snapshot()
+            polls.append(fetch + time.perf_counter() - start2)
+            fetched.append(len(changed))
+        print(f"incremental poll, 10 changed rows: fetched {fetched} rows; fetch+apply+snapshot {best(polls)}"
+              "  (target <= 50 ms)")
+        await monitor.close()
+        await store.close()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=100_000)
+    asyncio.run(main(parser.parse_args().rows))
