@@ -1,0 +1,51 @@
+"""Shared fixtures. Azurite: one in-memory table service per test session."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from gitops_tui.config import StoreConfig
+
+from azurite import Azurite, AzuriteMissing, start_azurite
+
+_table_numbers = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def azurite() -> Iterator[Azurite]:
+    """A running Azurite table service: ``endpoint``, ``connection_string``,
+    ``account_name``, ``account_key``. Fails (never skips) when Azurite is not installed."""
+    missing = None
+    try:
+        server = start_azurite()
+    except AzuriteMissing as exc:
+        missing = str(exc)
+    if missing is not None:
+        pytest.fail(missing, pytrace=False)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def azure_config(azurite: Azurite) -> Callable[..., StoreConfig]:
+    """Factory of fresh azure StoreConfigs, each on a table of its own (not created)."""
+
+    def make(**overrides: object) -> StoreConfig:
+        values: dict[str, object] = {
+            "kind": "azure",
+            "endpoint": azurite.endpoint,
+            "account_name": azurite.account_name,
+            "account_key": azurite.account_key,
+            "table": f"t{os.getpid()}x{next(_table_numbers)}",
+            "timeout_s": 10.0,
+        }
+        values.update(overrides)
+        return StoreConfig(**values)  # type: ignore[arg-type]
+
+    return make
