@@ -23,6 +23,7 @@ import bisect
 import gc
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from operator import attrgetter
 from datetime import UTC, datetime
 
 from .model import (
@@ -51,6 +52,7 @@ _STATUS_OF: dict[str | None, str] = dict(RECORDED_TO_STATUS)
 _TERMINAL = frozenset({"succeeded", "failed", "canceled"})
 
 Key = tuple[str, str]
+Group = tuple[str | None, ...]
 
 
 def _text(row: Row, column: str) -> str | None:
@@ -152,19 +154,32 @@ def to_deployment(row: Row, now: datetime) -> Deployment:
 
     service = get("service")
     ring = get("env")
+    partition = get("PartitionKey") or ""
+    tag = get("imageTag")
+    # Duplicate group: the same image build, ring and HLD commit; or the same manual
+    # edit's manifest build. (Bedrock lower-cases what it writes: values compare as is.)
+    if p1 or tag:
+        group: tuple[str | None, ...] | None = (partition, p1, tag, ring, get("hldCommitId"))
+    elif p3 and get("hldCommitId"):
+        group = (partition, None, None, get("hldCommitId"), p3)
+    else:
+        group = None
     return Deployment(
         row,
         get("RowKey") or "",
-        get("PartitionKey") or "",
+        partition,
         (service.rsplit("/", 1)[-1] or None) if service else None,
         ring.lower() if ring else None,
         status,
         state,
-        not p1 and not p2 and not get("imageTag") and bool(p3),
+        not p1 and not p2 and not tag and bool(p3),
         started,
-        updated,
+        updated or "",  # never None: it is the sort key
         finished,
         now,
+        (),
+        (),
+        group,
     )
 
 
@@ -186,29 +201,16 @@ def to_cluster_sync(row: Row) -> ClusterSync | None:
     )
 
 
-def duplicate_key(row: Row) -> tuple[str, ...] | None:
+def duplicate_key(row: Row) -> tuple[str | None, ...] | None:
     """Rows with equal keys are one deployment written more than once (retried stages)."""
-    get = row.get
-    p1, tag = get("p1"), get("imageTag")
-    if p1:
-        ring, hld = get("env"), get("hldCommitId")
-        return (
-            "image", get("PartitionKey") or "", p1, tag or "",
-            ring.lower() if ring else "", hld.lower() if hld else "",
-        )
-    if tag:
-        ring, hld = get("env"), get("hldCommitId")
-        return ("orphan", get("PartitionKey") or "", tag, ring.lower() if ring else "",
-                hld.lower() if hld else "")
-    p3, hld = get("p3"), get("hldCommitId")
-    if p3 and hld:
-        return ("manual", get("PartitionKey") or "", hld.lower(), p3)
-    return None
+    return to_deployment(row, _EPOCH).group
 
 
-def _completeness(row: Row) -> tuple[int, datetime]:
+def _completeness(row: Row) -> tuple[int, datetime, str]:
+    """Sort key of duplicates: most complete, then newest, then RowKey (so the result
+    does not depend on the order rows arrived in)."""
     filled = sum(1 for c in ("p1", "p2", "p3", "manifestCommitId", "p3Status") if row.get(c))
-    return (filled, row_time(row) or _EPOCH)
+    return (filled, row_time(row) or _EPOCH, str(row.get("RowKey", "")))
 
 
 def collapse(rows: list[Row]) -> tuple[Row, tuple[str, ...]]:
@@ -273,9 +275,10 @@ def _manifest_time(deployment: Deployment) -> str | None:
     return deployment.row.get("p3FinishedAt") or deployment.updated_iso
 
 
-def order_key(deployment: Deployment) -> tuple[str, str, str]:
-    """Ascending key for *oldest*-first order; the index keeps it and reverses for views."""
-    return (deployment.updated_iso or "", deployment.partition, deployment.id)
+# Ascending key for *oldest*-first order; the index keeps it and reverses for views.
+# A C-level attrgetter of one string: a Python key function or a tuple key made sorting
+# 100k deployments a fifth of a full merge. Ties are resolved by identity in ``_locate``.
+order_key = attrgetter("updated_iso")
 
 
 def _row_key(row: Row) -> Key:
@@ -288,53 +291,79 @@ class JourneyIndex:
     ``load(rows)`` takes a whole table; ``apply(rows)`` takes new or changed rows (an
     incremental poll) and recomputes only the deployments those rows touch, in
     O(changed rows · log n); ``snapshot()`` gives the immutable picture views draw.
+    A deployment keeps its row; only rows of duplicate groups are kept beside them.
     """
 
     def __init__(self) -> None:
-        self.rows: dict[Key, Row] = {}
-        # Duplicate groups: the first row's key per duplicate key, and the full member
-        # list only for the rare groups with more than one row (saves a list per row).
-        self._first: dict[tuple[str, ...], Key] = {}
-        self._multi: dict[tuple[str, ...], list[Key]] = {}
+        # Duplicate groups: the first row's key per group, and the member list and rows
+        # only for the rare groups with more than one row (saves a list per row).
+        self._first: dict[Group, Key] = {}
+        self._multi: dict[Group, list[Key]] = {}
+        self._member_rows: dict[Key, Row] = {}
         self.deployments: dict[Key, Deployment] = {}
         self.clusters: dict[Key, ClusterSync] = {}
         self.commit_times: CommitTimes = {}
-        # Oldest first (ascending keys for bisect); snapshots reverse it.
-        self._order: list[tuple[str, str, str]] = []
+        # Oldest first (bisect with key=order_key); snapshots reverse it.
         self._ordered: list[Deployment] = []
         self.generation = 0
 
     def __len__(self) -> int:
         return len(self.deployments)
 
+    @property
+    def row_count(self) -> int:
+        """Rows behind the index: deployments, collapsed duplicates and cluster syncs."""
+        collapsed = sum(len(members) - 1 for members in self._multi.values())
+        return len(self.deployments) + collapsed + len(self.clusters)
+
+    def row(self, key: Key) -> Row | None:
+        """The stored row with this key (not the merged row of a collapsed group)."""
+        found = self._member_rows.get(key)
+        if found is not None:
+            return found
+        deployment = self.deployments.get(key)
+        return deployment.row if deployment is not None else None
+
     # -- duplicate groups ------------------------------------------------------------
 
-    def _members(self, group: tuple[str, ...]) -> list[Key]:
+    def _members(self, group: Group) -> list[Key]:
         multi = self._multi.get(group)
         if multi is not None:
             return multi
         first = self._first.get(group)
         return [first] if first is not None else []
 
-    def _join(self, group: tuple[str, ...], key: Key) -> None:
+    def _join(self, group: Group, key: Key, row: Row, pending: dict[Key, Row] | None = None) -> None:
+        """Add ``key`` (whose row is ``row``) to a group; ``pending`` holds rows whose
+        deployments are about to be rebuilt, so a first member's row is found there."""
         multi = self._multi.get(group)
-        if multi is not None:
-            if key not in multi:
-                multi.append(key)
-            return
-        first = self._first.setdefault(group, key)
-        if first != key:
-            self._multi[group] = [first, key]
+        if multi is None:
+            first = self._first.setdefault(group, key)
+            if first == key:
+                return
+            first_row = (pending or {}).get(first) or self.row(first)
+            self._member_rows[first] = first_row if first_row is not None else {}
+            multi = self._multi[group] = [first]
+        if key not in multi:
+            multi.append(key)
+        self._member_rows[key] = row
 
-    def _leave(self, group: tuple[str, ...], key: Key) -> None:
+    def _leave(self, group: Group, key: Key) -> tuple[Key, Row] | None:
+        """Take ``key`` out of a group. When one member is left it is no longer a
+        duplicate: its key and row are returned so its own deployment can be rebuilt."""
         multi = self._multi.get(group)
-        if multi is not None:
-            multi.remove(key)
-            if len(multi) == 1:
-                del self._multi[group]
-            self._first[group] = multi[0]
-        elif self._first.get(group) == key:
-            del self._first[group]
+        if multi is None:
+            if self._first.get(group) == key:
+                del self._first[group]
+            return None
+        multi.remove(key)
+        self._member_rows.pop(key, None)
+        self._first[group] = multi[0]
+        if len(multi) > 1:
+            return None
+        del self._multi[group]
+        last = multi[0]
+        return last, self._member_rows.pop(last)
 
     # -- bulk ----------------------------------------------------------------------
 
@@ -349,43 +378,41 @@ class JourneyIndex:
                 for deployment in built:
                     names = synced_clusters(deployment, syncs, self.commit_times)
                     deployment.synced_clusters = names  # fresh objects, not shared yet
-            decorated = sorted([(order_key(d), d) for d in self.deployments.values()])
-            self._order = [k for k, _ in decorated]
-            self._ordered = [d for _, d in decorated]
+            self._ordered = sorted(self.deployments.values(), key=order_key)
         self.generation += 1
 
     def _build(self, rows: Iterable[Row], now: datetime) -> list[Deployment]:
-        singles: list[Row] = []
-        first = self._first
-        table = self.rows
+        built = []
         for row in rows:
-            key = (row.get("PartitionKey") or "", row.get("RowKey") or "")
-            if row.get("kind") == CLUSTER_SYNC_KIND or key[0].endswith(CLUSTER_PARTITION_SUFFIX):
+            kind = row.get("kind")
+            if kind == CLUSTER_SYNC_KIND or (row.get("PartitionKey") or "").endswith(CLUSTER_PARTITION_SUFFIX):
                 sync = to_cluster_sync(row)
                 if sync is not None:
-                    self.clusters[key] = sync
+                    self.clusters[(row.get("PartitionKey") or "", row.get("RowKey") or "")] = sync
                 continue
-            table[key] = row
-            group = duplicate_key(row)
-            if group is None or first.setdefault(group, key) is key:
-                singles.append(row)
-            else:
-                self._join(group, key)
-        built = [to_deployment(row, now) for row in singles]
+            built.append(to_deployment(row, now))
         deployments = self.deployments
+        first = self._first
+        duplicates = []
         for deployment in built:
-            deployments[(deployment.partition, deployment.id)] = deployment
-        if not self._multi:
+            key = (deployment.partition, deployment.id)
+            deployments[key] = deployment
+            group = deployment.group
+            if group is not None and first.setdefault(group, key) != key:
+                duplicates.append(deployment)
+        if not duplicates:
             return built
-        for members in self._multi.values():  # rare: retried stages of legacy writers
+        for deployment in duplicates:  # rare: retried stages of legacy writers
+            self._join(deployment.group, deployment.key, deployment.row)  # type: ignore[arg-type]
+        for members in self._multi.values():
             for key in members:
                 deployments.pop(key, None)
-            deployment = self._collapsed(members, now)
-            deployments[deployment.key] = deployment
+            collapsed = self._collapsed(members, now)
+            deployments[collapsed.key] = collapsed
         return list(deployments.values())
 
     def _collapsed(self, members: list[Key], now: datetime) -> Deployment:
-        merged, others = collapse([self.rows[k] for k in members])
+        merged, others = collapse([self._member_rows[k] for k in members])
         deployment = to_deployment(merged, now)
         deployment.duplicates = others
         return deployment
@@ -393,9 +420,14 @@ class JourneyIndex:
     # -- incremental ---------------------------------------------------------------
 
     def apply(self, rows: Iterable[Row], now: datetime) -> set[Key]:
-        """Take new or changed rows; return the keys of deployments that changed."""
-        touched_groups: set[tuple[str, ...]] = set()
-        touched_rows: set[Key] = set()
+        """Take new or changed rows; return the keys of deployments that changed.
+
+        Invariant: a row lives in its own deployment, or — while its duplicate group has
+        more than one member — in ``_member_rows`` behind the group's collapsed one.
+        """
+        touched_groups: set[Group] = set()
+        pending: dict[Key, Row] = {}  # rows to rebuild as deployments of their own
+        changed: set[Key] = set()
         clusters_changed = False
         for row in rows:
             key = _row_key(row)
@@ -405,34 +437,31 @@ class JourneyIndex:
                     self.clusters[key] = sync
                     clusters_changed = True
                 continue
-            old = self.rows.get(key)
+            old = pending.get(key) or self.row(key)
             old_group = duplicate_key(old) if old is not None else None
             new_group = duplicate_key(row)
-            self.rows[key] = row
-            if old_group != new_group:
-                if old_group is not None:
-                    self._leave(old_group, key)
-                    touched_groups.add(old_group)
-                    touched_rows.discard(key)
-                if new_group is not None:
-                    self._join(new_group, key)
-            if new_group is not None:
-                touched_groups.add(new_group)
-            else:
-                touched_rows.add(key)
-
-        changed: set[Key] = set()
-        for group in touched_groups:
-            members = self._members(group)
-            for key in members:
-                self._drop(key, changed)
-            if len(members) == 1:
-                self._put(to_deployment(self.rows[members[0]], now), changed)
-            elif members:
-                self._put(self._collapsed(members, now), changed)
-        for key in touched_rows:
             self._drop(key, changed)
-            self._put(to_deployment(self.rows[key], now), changed)
+            if old_group is not None and old_group != new_group:
+                touched_groups.add(old_group)
+                released = self._leave(old_group, key)
+                if released is not None:
+                    pending.setdefault(*released)
+            pending[key] = row
+            if new_group is not None:
+                self._join(new_group, key, row, pending)
+                touched_groups.add(new_group)
+
+        for group in touched_groups:
+            members = self._multi.get(group)
+            if members:
+                for key in members:
+                    self._drop(key, changed)
+                self._put(self._collapsed(members, now), changed)
+        for key, row in pending.items():
+            if key in self._member_rows:  # part of a collapsed group, built above
+                continue
+            self._drop(key, changed)
+            self._put(to_deployment(row, now), changed)
 
         if clusters_changed:
             if not self.commit_times:  # first cluster sync seen: learn the push times now
@@ -460,11 +489,19 @@ class JourneyIndex:
         commit = old.row.get("manifestCommitId")
         if commit:
             self.commit_times.pop((old.partition, commit.lower()), None)
-        okey = order_key(old)
-        i = bisect.bisect_left(self._order, okey)
-        if i < len(self._order) and self._order[i] == okey:
-            del self._order[i]
+        i = self._locate(old)
+        if i is not None:
             del self._ordered[i]
+
+    def _locate(self, deployment: Deployment) -> int | None:
+        """Where ``deployment`` (this very object) sits in the order, if it does."""
+        ordered = self._ordered
+        i = bisect.bisect_left(ordered, deployment.updated_iso, key=order_key)
+        while i < len(ordered) and ordered[i].updated_iso == deployment.updated_iso:
+            if ordered[i] is deployment:
+                return i
+            i += 1
+        return None
 
     def _put(self, deployment: Deployment, changed: set[Key]) -> None:
         key = deployment.key
@@ -472,9 +509,7 @@ class JourneyIndex:
         changed.add(key)
         if self.clusters:
             self._remember_commit(deployment)
-        okey = order_key(deployment)
-        i = bisect.bisect_left(self._order, okey)
-        self._order.insert(i, okey)
+        i = bisect.bisect_right(self._ordered, deployment.updated_iso, key=order_key)
         self._ordered.insert(i, deployment)
 
     def _resync(self, deployments: list[Deployment]) -> set[Key]:
@@ -486,8 +521,9 @@ class JourneyIndex:
                 # Deployments are shared with earlier snapshots: replace, never mutate.
                 fresh = deployment.with_clusters(names)
                 self.deployments[deployment.key] = fresh
-                i = bisect.bisect_left(self._order, order_key(deployment))
-                self._ordered[i] = fresh
+                i = self._locate(deployment)
+                if i is not None:
+                    self._ordered[i] = fresh
                 changed.add(deployment.key)
         return changed
 
@@ -498,7 +534,7 @@ class JourneyIndex:
         return Snapshot(
             deployments=tuple(reversed(self._ordered)),
             clusters=tuple(sorted(self.clusters.values(), key=lambda c: (c.partition, c.cluster))),
-            total_rows=len(self.rows) + len(self.clusters) if total_rows is None else total_rows,
+            total_rows=self.row_count if total_rows is None else total_rows,
             loaded=loaded,
             generation=self.generation,
             changed_ids=frozenset(changed),

@@ -152,7 +152,7 @@ class Deployment:
     __slots__ = (
         "row", "id", "partition", "service", "ring", "status", "pr_state", "manual_hld_edit",
         "started_iso", "updated_iso", "finished_iso", "now", "synced_clusters", "duplicates",
-        "_stages",
+        "group", "_stages",
     )
 
     def __init__(
@@ -171,6 +171,7 @@ class Deployment:
         now: datetime,
         synced_clusters: tuple[str, ...] = (),
         duplicates: tuple[str, ...] = (),
+        group: tuple[str | None, ...] | None = None,
         stages: tuple[Stage, ...] | None = None,
     ) -> None:
         self.row = row
@@ -189,6 +190,8 @@ class Deployment:
         self.synced_clusters = synced_clusters
         # RowKeys of retried-stage duplicates collapsed into this deployment.
         self.duplicates = duplicates
+        # Rows with the same group are one deployment written twice (see journey).
+        self.group = group
         self._stages = stages
 
     @property
@@ -266,7 +269,7 @@ class Deployment:
         return Deployment(
             self.row, self.id, self.partition, self.service, self.ring, self.status,
             self.pr_state, self.manual_hld_edit, self.started_iso, self.updated_iso,
-            self.finished_iso, self.now, names, self.duplicates, self._stages,
+            self.finished_iso, self.now, names, self.duplicates, self.group, self._stages,
         )
 
 

@@ -149,7 +149,7 @@ class Monitor:
         self.status = PollStatus(
             state=OK,
             last_ok=self.clock(),
-            rows_loaded=len(self.index.rows) + len(self.index.clusters),
+            rows_loaded=self.index.row_count,
             poll_ms=(time.perf_counter() - started) * 1000,
         )
         return self._publish()

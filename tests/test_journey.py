@@ -132,25 +132,36 @@ def test_cluster_sync_counts_ancestors_not_only_the_exact_commit():
     assert synced == {"a": ("east", "west"), "b": ("east", "west"), "c": ("west",)}
 
 
-def test_incremental_apply_matches_a_full_merge():
-    rng = random.Random(7)
+@pytest.mark.parametrize("seed", range(25))
+def test_incremental_apply_matches_a_full_merge(seed):
+    # Random batches over few keys and few identities: rows join, leave and switch
+    # duplicate groups, become manual edits or plain rows, several times per batch.
+    rng = random.Random(seed)
     rows = {}
     index = JourneyIndex()
     index.load([], FROZEN)
-    for step in range(400):
-        key = f"{rng.randrange(60):012x}"
-        cols = dict(RowKey=key, p1=str(rng.randrange(20)), imageTag=f"img-{rng.randrange(5)}",
-                    env=rng.choice(["dev", "prod", None]), hldCommitId=rng.choice(["abc1234", "def5678", None]),
-                    p1Status=rng.choice(["started", "succeeded", "failed", None]),
-                    Timestamp=t(400 - step))
-        if rng.random() < 0.2:
-            cols = dict(RowKey=key, p3=str(rng.randrange(3)), hldCommitId="fff0000", Timestamp=t(400 - step))
-        new = row(**cols)
-        rows[key] = new
-        index.apply([new], FROZEN)
+    for step in range(150):
+        batch = []
+        for _ in range(rng.choice([1, 1, 2, 5])):
+            key = f"{rng.randrange(25):012x}"
+            roll = rng.random()
+            if roll < 0.2:
+                cols = dict(RowKey=key, p3=str(rng.randrange(2)), hldCommitId="fff0000")
+            elif roll < 0.3:
+                cols = dict(RowKey=key, service="x")
+            else:
+                cols = dict(RowKey=key, p1=str(rng.randrange(4)), imageTag=f"img-{rng.randrange(2)}",
+                            env=rng.choice(["dev", "prod", None]), hldCommitId=rng.choice(["abc1234", None]),
+                            p1Status=rng.choice(["started", "succeeded", None]))
+            new = row(Timestamp=t(400 - step), **cols)
+            rows[key] = new
+            batch.append(new)
+        index.apply(batch, FROZEN)
     expected = [(d.id, d.status, d.duplicates, d.updated_iso) for d in merge(rows.values(), FROZEN)]
     got = [(d.id, d.status, d.duplicates, d.updated_iso) for d in index.snapshot().deployments]
-    assert got == expected
+    assert sorted(got) == sorted(expected)
+    assert [d[3] for d in got] == sorted((d[3] for d in got), reverse=True)
+    assert index.row_count == len(rows)
 
 
 def test_apply_reports_only_what_changed():

@@ -21,6 +21,8 @@ from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from ..config import StoreConfig
 from ..model import KNOWN_COLUMNS, Row, cluster_partition
 from ..timefmt import to_iso, utcnow
@@ -133,7 +135,7 @@ class SqliteStore:
 
     @staticmethod
     def _rows(fetched: list[tuple[str, Any]]) -> list[Row]:
-        loads = json.loads
+        loads = orjson.loads
         enabled = gc.isenabled()
         gc.disable()  # allocation-only work: collections here only cost time
         try:
@@ -143,17 +145,29 @@ class SqliteStore:
                 gc.enable()
 
     async def scan(self, page_size: int = 1000) -> AsyncIterator[list[Row]]:
-        """Newest writes first, keyset-paged on the change counter."""
+        """Newest writes first, keyset-paged on the change counter.
+
+        The next page is fetched in the worker thread while this one is decoded (sqlite
+        releases the GIL while it steps), which overlaps the two halves of a full load.
+        """
         where, args = self._scope()
-        last: int | None = None
-        while True:
-            page = await self._run(self._scan_page, where, args, last, page_size)
-            if not page:
-                return
-            last = page[-1][1]
-            yield self._rows(page)
-            if len(page) < page_size:
-                return
+        fetch = asyncio.ensure_future(self._run(self._scan_page, where, args, None, page_size))
+        try:
+            while True:
+                page = await fetch
+                if not page:
+                    return
+                more = len(page) == page_size
+                if more:
+                    fetch = asyncio.ensure_future(
+                        self._run(self._scan_page, where, args, page[-1][1], page_size)
+                    )
+                yield self._rows(page)
+                if not more:
+                    return
+        finally:
+            if not fetch.done():
+                fetch.cancel()
 
     def _scan_page(
         self, conn: sqlite3.Connection, where: str, args: tuple[str, ...], last: int | None, size: int
@@ -186,7 +200,7 @@ class SqliteStore:
     async def get(self, partition: str, row_key: str) -> Versioned | None:
         sql = f'SELECT doc, etag FROM "{self.table}" WHERE "PartitionKey"=? AND "RowKey"=?'
         found = await self._run(lambda conn: conn.execute(sql, (partition, row_key)).fetchone())
-        return None if found is None else Versioned(json.loads(found[0]), found[1])
+        return None if found is None else Versioned(orjson.loads(found[0]), found[1])
 
     async def find(self, partition: str, column: str, value: str) -> list[Versioned]:
         sql = (
@@ -196,7 +210,7 @@ class SqliteStore:
         found = await self._run(
             lambda conn: conn.execute(sql, (partition, _json_path(column), value)).fetchall()
         )
-        return [Versioned(json.loads(doc), etag) for doc, etag in found]
+        return [Versioned(orjson.loads(doc), etag) for doc, etag in found]
 
     async def count(self) -> int:
         where, args = self._scope()
@@ -220,7 +234,7 @@ class SqliteStore:
                 key = (str(doc.get("PartitionKey", "")), str(doc.get("RowKey", "")))
                 if not key[1]:
                     raise StoreError(f"{self.description}: a row needs a RowKey")
-                text = json.dumps(doc, separators=(",", ":"))
+                text = orjson.dumps(doc).decode("utf-8")
                 if mode == "replace":
                     cur = conn.execute(
                         f'UPDATE "{self.table}" SET "Timestamp"=?, doc=?, etag=?, seq=? '
