@@ -149,3 +149,39 @@ def test_azure_store_errors_never_show_the_key(azurite, tmp_path):
         assert secret not in result.stdout + result.stderr
         assert secret[:20] not in result.stdout + result.stderr
         assert "Traceback" not in result.stderr
+
+
+def azure_yaml(tmp_path, azurite, table, key_line=""):
+    cfg = tmp_path / f"{table}.yaml"
+    cfg.write_text(f"store:\n  kind: azure\n  account_name: {azurite.account_name}\n"
+                   f"  endpoint: {azurite.endpoint}\n  table: {table}\n{key_line}")
+    return cfg
+
+
+def test_import_into_azure_then_get(azurite, tmp_path):
+    cfg = azure_yaml(tmp_path, azurite, "imported", "  account_key: ${env:KEY}\n")
+    env = {"KEY": azurite.account_key}
+    result = run_cli("--config", str(cfg), "import", str(SPEKTATE / "deployments.json"), env=env)
+    assert result.returncode == 0, result.stderr
+    assert "imported 92 entities into azure:devstoreaccount1/imported" in result.stdout
+    out = run_cli("--config", str(cfg), "get", "-o", "json", env=env)
+    deployments = json.loads(out.stdout)
+    assert len(deployments) == 89
+    assert sum(d["manual_hld_edit"] for d in deployments) == 4
+    check = run_cli("--config", str(cfg), "check", env=env)
+    assert check.returncode == 0 and "rows:      92" in check.stdout
+
+
+def test_record_with_bedrock_storage_flags(azurite, tmp_path):
+    # The key and table come from bedrock's -k/-t flags; the config supplies only the endpoint.
+    cfg = azure_yaml(tmp_path, azurite, "unused")
+    result = run_cli("--config", str(cfg), "record", "-k", azurite.account_key, "-t", "flagtable",
+                     "-p", "hello", "--p1", "1", "--image-tag", "t-1", "--commit-id", "abc1234",
+                     "--service", "svc", "--status", "success")
+    assert result.returncode == 0, result.stderr
+    got = run_cli("--config", str(cfg), "get", "-o", "json", "--partition", "hello")
+    assert got.returncode == 1  # no key, no SAS and no azure-identity: a one-line refusal
+    assert "azure-identity" in got.stderr or "identity" in got.stderr
+    cfg2 = azure_yaml(tmp_path, azurite, "flagtable", "  account_key: ${env:KEY}\n")
+    (d,) = json.loads(run_cli("--config", str(cfg2), "get", "-o", "json", env={"KEY": azurite.account_key}).stdout)
+    assert (d["partition"], d["status"], d["stages"][0]["status"]) == ("hello", "waiting", "succeeded")
