@@ -227,6 +227,11 @@ async def run(azurite: Any, count: int, partitions: int) -> None:
         "sync client (thread per page)": lambda: bare_scan_sync_thread(*creds),
         "store load_all (sync, thread)": lambda: load_all(store),
     }
+    try:  # aiohttp is not a dependency (the store uses the sync client): compare if present
+        import aiohttp  # noqa: F401
+    except ImportError:
+        print("aio client: skipped (pip install aiohttp to compare it)")
+        del contenders["aio client (aiohttp, in the loop)"]
     quiet: dict[str, list[float]] = {name: [] for name in contenders}
     busy: dict[str, list[float]] = {name: [] for name in contenders}
     stall: dict[str, float] = dict.fromkeys(contenders, 0.0)
