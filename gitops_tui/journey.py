@@ -20,12 +20,11 @@ Rules (see ``shared/docs/telemetry.md``):
 from __future__ import annotations
 
 import bisect
-import gc
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from operator import attrgetter
 from datetime import UTC, datetime
 
+from .gcpause import no_gc
 from .model import (
     CLUSTER_PARTITION_SUFFIX,
     CLUSTER_SYNC_KIND,
@@ -369,7 +368,7 @@ class JourneyIndex:
 
     def load(self, rows: Iterable[Row], now: datetime) -> None:
         """Take a whole table (one sort, no bisect: much faster than ``apply``)."""
-        with _no_gc():
+        with no_gc():
             built = self._build(rows, now)
             if self.clusters:
                 for deployment in built:
@@ -539,18 +538,6 @@ class JourneyIndex:
             generation=self.generation,
             changed_ids=frozenset(changed),
         )
-
-
-@contextmanager
-def _no_gc() -> Iterator[None]:
-    """Pause the cyclic GC over allocation-only bulk work (it only costs time there)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def merge(rows: Iterable[Row], now: datetime | None = None) -> list[Deployment]:

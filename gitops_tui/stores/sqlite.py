@@ -12,7 +12,6 @@ familiar columns back for ad-hoc SQL.
 from __future__ import annotations
 
 import asyncio
-import gc
 import json
 import sqlite3
 import threading
@@ -24,6 +23,7 @@ from typing import Any
 import orjson
 
 from ..config import StoreConfig
+from ..gcpause import no_gc
 from ..model import KNOWN_COLUMNS, Row, cluster_partition
 from ..timefmt import to_iso, utcnow
 from .base import ConflictError, StoreError, TableMissingError, Versioned
@@ -136,13 +136,8 @@ class SqliteStore:
     @staticmethod
     def _rows(fetched: list[tuple[str, Any]]) -> list[Row]:
         loads = orjson.loads
-        enabled = gc.isenabled()
-        gc.disable()  # allocation-only work: collections here only cost time
-        try:
+        with no_gc():
             return [loads(doc) for doc, *_ in fetched]
-        finally:
-            if enabled:
-                gc.enable()
 
     async def scan(self, page_size: int = 1000) -> AsyncIterator[list[Row]]:
         """Newest writes first, keyset-paged on the change counter.
