@@ -1,0 +1,559 @@
+"""The deployments table's model: a snapshot's deployments, filtered and sorted.
+
+No Textual here, so it is tested and benchmarked on its own. The table widget draws
+``index.at(i)`` for the rows on screen only; everything here is O(n) at worst per
+user action and O(changed · log n) per incremental poll:
+
+- ``base`` holds every deployment (as an :class:`Entry`) in ascending sort-key order,
+  ``view`` the ones that match the filter, in the same order. The display order is
+  ``view`` reversed when sorting descending (the default: newest first).
+- The default order is the journey's own: by last update, ties in the order the
+  journey keeps them (a new deployment goes after its equals, as ``JourneyIndex._put``
+  does), so a full load takes the snapshot's order as it is, without sorting.
+- An :class:`Entry` is a deployment and its cached haystack (every searchable field,
+  lower-cased, computed on first need or ahead of it in idle time); it lives as long as
+  its ``Deployment`` object: entries are kept in a dict keyed by ``(partition, id)``
+  and rebuilt only when the object identity changes.
+- A filter that only narrows the previous one (a term typed further, a term added)
+  filters the current ``view`` instead of ``base``; recent results are remembered
+  (backspacing costs nothing) and a field value no deployment has (one typed halfway)
+  is answered from the set of values, until the data changes.
+- An incremental update uses ``Snapshot.changed_ids``: the changed entries are taken
+  out and put back with ``bisect``, which keeps the rest of the view (and therefore
+  the cursor and scroll position) where it was.
+"""
+
+from __future__ import annotations
+
+import bisect
+import fnmatch
+import gc
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+
+from ..model import Deployment, Snapshot
+from ..query import ALIASES, FIELDS, Query, Term, field_values
+
+Key = tuple[str, str]
+
+# Above this many changed deployments a full rebuild is cheaper than bisecting each.
+_INCREMENTAL_LIMIT = 2000
+_STATUS_RANK = {"failed": 0, "in_progress": 1, "waiting": 2, "unknown": 3, "canceled": 4, "succeeded": 5}
+
+
+def fast_haystack(d: Deployment) -> str:
+    """Exactly :func:`gitops_tui.query.haystack`, read straight from the row.
+
+    ``query.haystack`` builds the deployment's stages (parsing six timestamps) to get
+    their run ids; the run ids are the p1/p2/p3 columns, so this costs a third.
+    """
+    row = d.row
+    get = row.get
+    parts = [
+        d.id, d.partition, d.service, d.ring, d.status,
+        get("author"), get("commitId"), get("imageTag"), get("pr"), d.pr_state,
+        get("mergedBy"), get("hldCommitId"), get("manifestCommitId"), get("prTitle"),
+        " ".join(d.synced_clusters), "manual" if d.manual_hld_edit else None,
+    ]
+    if d._stages is not None:  # already built: use them (same values)
+        parts.extend(s.run_id for s in d._stages)
+    else:
+        for pid in ("p1", "p2", "p3"):
+            run_id = get(pid) or None
+            if run_id is not None or get(pid + "Status"):
+                parts.append(str(run_id) if run_id is not None else None)
+    return "\x1f".join(str(p) for p in parts if p).lower()
+
+
+class Entry:
+    """A deployment and its cached haystack (see the module docstring)."""
+
+    __slots__ = ("d", "hay")
+
+    def __init__(self, d: Deployment) -> None:
+        self.d = d
+        self.hay: str | None = None
+
+    @property
+    def key(self) -> Key:
+        return (self.d.partition, self.d.id)
+
+    def haystack(self) -> str:
+        hay = self.hay
+        if hay is None:
+            hay = self.hay = fast_haystack(self.d)
+        return hay
+
+
+def _service(e: Entry) -> str | None:
+    service = e.d.service
+    return service.lower() if service else None
+
+
+def _ring(e: Entry) -> str | None:
+    return e.d.ring or None  # lower-cased by the journey
+
+
+def _status(e: Entry) -> str | None:
+    return e.d.status
+
+
+def _author(e: Entry) -> str | None:
+    author = e.d.row.get("author")
+    return str(author).lower() if author else None
+
+
+# Fields as written (for completion), read straight off a deployment.
+_RAW_FIELDS: dict[str, Callable[[Entry], object]] = {
+    "service": lambda e: e.d.service,
+    "ring": lambda e: e.d.ring,
+    "author": lambda e: e.d.row.get("author"),
+}
+
+# Fields read straight off a deployment, lower-cased (Query's FIELDS, for an Entry).
+_FAST_FIELDS: dict[str, Callable[[Entry], str | None]] = {
+    "service": _service, "ring": _ring, "status": _status, "author": _author,
+}
+
+
+# -- sorting -------------------------------------------------------------------------
+
+
+def _numeric(value: object) -> tuple[int, int, str]:
+    """Build and PR ids sort as numbers when they are numbers; blanks last."""
+    if not value:
+        return (3, 0, "")
+    text = str(value)
+    return (1, int(text), "") if text.isdigit() else (2, 0, text.lower())
+
+
+@contextmanager
+def no_gc() -> Iterator[None]:
+    """Pause the cyclic GC over allocation-only bulk work: with 100k rows in memory a
+    full collection walks millions of objects, and only costs time here."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _text(value: object) -> str:
+    return str(value).lower() if value else "\uffff"  # blanks sort last ascending
+
+
+SORT_KEYS: dict[str, Callable[[Entry], object]] = {
+    "state": lambda e: _STATUS_RANK.get(e.d.status, 9),
+    "service": lambda e: _service(e) or "\uffff",
+    "ring": lambda e: e.d.ring or "\uffff",
+    "author": lambda e: _author(e) or "\uffff",
+    "image": lambda e: _numeric(e.d.row.get("p1")),
+    "metadata": lambda e: _text(e.d.row.get("imageTag")),
+    "pr": lambda e: _numeric(e.d.row.get("pr")),
+    "merged_by": lambda e: _text(e.d.row.get("mergedBy")),
+    "manifest": lambda e: _numeric(e.d.row.get("p3")),
+    "clusters": lambda e: ",".join(e.d.synced_clusters) or "\uffff",
+}
+
+
+def sort_key_for(column: str | None) -> Callable[[Entry], object]:
+    """Ascending key of a column; ties (and ``updated``/None) go by last update."""
+    if column is None or column == "updated":
+        return _okey
+    inner = SORT_KEYS[column]
+    return lambda e: (inner(e), e.d.updated_iso or "")
+
+
+def _okey(e: Entry) -> str:
+    return e.d.updated_iso or ""
+
+
+# -- filtering -------------------------------------------------------------------------
+
+
+def _value_matches(actual: str | tuple[str, ...] | None, pattern: str, rx: re.Pattern[str] | None) -> bool:
+    """``query._field_matches`` with the wildcard pattern compiled once."""
+    if actual is None:
+        return pattern in ("", "-", "none")
+    values = actual if isinstance(actual, tuple) else (actual,)
+    for value in values:
+        value = value.lower()
+        if value == pattern or (rx is not None and rx.match(value)):
+            return True
+    return False
+
+
+def _narrow(
+    entries: list[Entry], term: Term, primed: bool = False,
+    distinct: Callable[[str], set[str | None]] | None = None,
+) -> list[Entry]:
+    """The entries that satisfy one term (list comprehensions: a few ms per 100k).
+    ``distinct(field)``: the values a fast field takes (a value typed halfway, which
+    no deployment has, then costs nothing)."""
+    value, negate = term.value, term.negate
+    if term.field is None:
+        if not primed:
+            missing = [e for e in entries if e.hay is None]
+            with no_gc():
+                for e in missing:
+                    e.hay = fast_haystack(e.d)
+        if negate:
+            return [e for e in entries if value not in e.hay]  # type: ignore[operator]
+        return [e for e in entries if value in e.hay]  # type: ignore[operator]
+    wild = "*" in value or "?" in value
+    rx = re.compile(fnmatch.translate(value)) if wild else None
+    fast = _FAST_FIELDS.get(term.field)
+    if fast is not None and not wild and value not in ("", "-", "none"):
+        if distinct is not None and value not in distinct(term.field):
+            return list(entries) if negate else []
+        # One comprehension per field, no call per row: a few ms per 100k.
+        if term.field == "ring":
+            return [e for e in entries if (e.d.ring == value) != negate]
+        if term.field == "status":
+            return [e for e in entries if (e.d.status == value) != negate]
+        if term.field == "service":
+            return [e for e in entries if ((e.d.service or "").lower() == value) != negate]
+        return [e for e in entries if (str(e.d.row.get("author") or "").lower() == value) != negate]
+    if fast is not None:
+        # Few distinct values (services, rings, authors): decide each value once.
+        memo: dict[str | None, bool] = {}
+        keep = []
+        for e in entries:
+            actual = fast(e)
+            ok = memo.get(actual)
+            if ok is None:
+                ok = memo[actual] = _value_matches(actual, value, rx) != negate
+            if ok:
+                keep.append(e)
+        return keep
+    read = FIELDS[term.field]
+    return [e for e in entries if _value_matches(read(e.d), value, rx) != negate]
+
+
+def _term_cost(term: Term) -> int:
+    if term.field in _FAST_FIELDS:
+        return 0
+    return 1 if term.field is None else 2
+
+
+def apply_query(
+    query: Query, entries: list[Entry], primed: bool = False,
+    distinct: Callable[[str], set[str | None]] | None = None,
+) -> list[Entry]:
+    """The entries matching every term, in their order (same result as Query.matches).
+    ``primed``: every entry has its haystack already; ``distinct``: see ``_narrow``."""
+    for term in sorted(query.terms, key=_term_cost):
+        entries = _narrow(entries, term, primed, distinct)
+        if not entries:
+            break
+    return entries
+
+
+def refines(new: Query, old: Query) -> bool:
+    """Whether every deployment matching ``new`` also matches ``old`` (so the old
+    result can be filtered instead of everything)."""
+    if not old.terms:
+        return True
+    remaining = list(new.terms)
+    for term in old.terms:
+        if term in remaining:
+            remaining.remove(term)
+            continue
+        # A positive free-text term typed further: "fro" -> "front".
+        grown = next(
+            (t for t in remaining
+             if t.field is None and term.field is None and not t.negate and not term.negate
+             and term.value in t.value),
+            None,
+        )
+        if grown is None:
+            return False
+        remaining.remove(grown)
+    return True
+
+
+# -- the index -------------------------------------------------------------------------
+
+
+class RowIndex:
+    """Filtered, sorted deployments of the latest snapshot (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self.snapshot: Snapshot | None = None
+        self.entries: dict[Key, Entry] = {}
+        self.base: list[Entry] = []
+        self.view: list[Entry] = []
+        self.query = Query()
+        self.query_text = ""
+        self.sort_column: str | None = None  # None: last updated
+        self.descending = True
+        self._key = sort_key_for(None)
+        self.version = 0  # bumps whenever the view changes
+        self._prime_pos = 0
+        # Recent filter results by query text, and the values of the fast fields:
+        # both cleared whenever ``base`` changes.
+        self._memo: dict[str, list[Entry]] = {}
+        self._distinct: dict[str, set[str | None]] = {}
+        self._values: dict[str, set[str]] = {}
+
+    # -- reading -----------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self.view)
+
+    @property
+    def total(self) -> int:
+        return len(self.base)
+
+    def at(self, i: int) -> Entry:
+        """The entry shown at display row ``i``."""
+        view = self.view
+        return view[len(view) - 1 - i] if self.descending else view[i]
+
+    def window(self, start: int, stop: int) -> list[Entry]:
+        n = len(self.view)
+        return [self.at(i) for i in range(max(0, start), min(n, stop))]
+
+    def get(self, key: Key) -> Deployment | None:
+        entry = self.entries.get(key)
+        return entry.d if entry is not None else None
+
+    def _position(self, entries: list[Entry], entry: Entry) -> int | None:
+        """Where this very entry sits: bisect to its key, then look among its equals."""
+        key = self._key
+        wanted = key(entry)
+        i = bisect.bisect_left(entries, wanted, key=key)
+        n = len(entries)
+        while i < n and entries[i] is not entry:
+            if key(entries[i]) != wanted:
+                return None
+            i += 1
+        return i if i < n else None
+
+    def row_of(self, key: Key | None) -> int | None:
+        """The display row of a deployment, or None if it is not shown."""
+        if key is None:
+            return None
+        entry = self.entries.get(key)
+        if entry is None:
+            return None
+        i = self._position(self.view, entry)
+        if i is None:
+            return None
+        return len(self.view) - 1 - i if self.descending else i
+
+    def deployments(self) -> Iterable[Deployment]:
+        """The shown deployments in display order."""
+        view = self.view
+        return (e.d for e in (reversed(view) if self.descending else view))
+
+    # -- changing ----------------------------------------------------------------------
+
+    def load(self, snapshot: Snapshot) -> None:
+        """Take a whole snapshot (entries of unchanged deployments are reused)."""
+        old = self.entries
+        entries: dict[Key, Entry] = {}
+        base: list[Entry] = []
+        append = base.append
+        with no_gc():
+            for d in reversed(snapshot.deployments):  # the journey's order, ascending
+                key = (d.partition, d.id)
+                entry = old.get(key)
+                if entry is None or entry.d is not d:
+                    entry = Entry(d)
+                entries[key] = entry
+                append(entry)
+            if self.sort_column is not None:
+                # Stable, on the journey's order: ties stay by last update, as the
+                # full key (column, update) that bisect uses has them. Sorting on the
+                # column alone compares single values: about twice as fast.
+                base.sort(key=SORT_KEYS[self.sort_column])
+        self.snapshot = snapshot
+        self.entries = entries
+        self.base = base
+        self._prime_pos = 0
+        self._memo.clear()
+        self._distinct.clear()
+        self._values.clear()
+        self.view = apply_query(self.query, base) if self.query else list(base)
+        self.version += 1
+
+    def update(self, snapshot: Snapshot) -> bool:
+        """Take the next snapshot; incrementally when it says what changed.
+
+        Returns False when nothing changed (the same snapshot again).
+        """
+        prev = self.snapshot
+        if snapshot is prev:
+            return False
+        changed = snapshot.changed_ids
+        if (
+            prev is None
+            or not snapshot.loaded
+            or not prev.loaded
+            or snapshot.generation != prev.generation + 1
+            or not changed
+            or len(changed) > _INCREMENTAL_LIMIT
+        ):
+            self.load(snapshot)
+            return True
+        found: dict[Key, Deployment] = {}
+        wanted = set(changed)
+        for d in snapshot.deployments:  # changes are nearly always the newest rows
+            key = (d.partition, d.id)
+            if key in wanted:
+                found[key] = d
+                wanted.discard(key)
+                if not wanted:
+                    break
+        query = self.query
+        self._memo.clear()
+        for key in changed:
+            old = self.entries.pop(key, None)
+            if old is not None:
+                self._remove(self.base, old)
+                self._remove(self.view, old)
+        # Oldest first, each after its equals: the order the journey put them in, so
+        # ties (rows written in one batch share a timestamp) come out as in a reload.
+        for key, d in reversed(found.items()):
+            entry = Entry(d)
+            self.entries[key] = entry
+            bisect.insort_right(self.base, entry, key=self._key)
+            if not query or apply_query(query, [entry]):
+                bisect.insort_right(self.view, entry, key=self._key)
+        self.snapshot = snapshot
+        self.version += 1
+        return True
+
+    def _remove(self, entries: list[Entry], entry: Entry) -> None:
+        i = self._position(entries, entry)
+        if i is not None:
+            del entries[i]
+
+    def set_query(self, text: str) -> bool:
+        """Filter by ``text`` (the Query language). Returns False if unchanged."""
+        query = Query.parse(text)
+        if query == self.query:
+            self.query_text = text
+            return False
+        found = self._memo.get(str(query))
+        if found is not None:
+            self.view = list(found)
+        elif not query:
+            self.view = list(self.base)
+        else:
+            source = self.view if refines(query, self.query) else self.base
+            self.view = apply_query(query, source, self.primed, self._distinct_values)
+            self._remember(str(query), self.view)
+        self.query = query
+        self.query_text = text
+        self.version += 1
+        return True
+
+    def _distinct_values(self, field: str) -> set[str | None]:
+        """The values a fast field takes over ``base`` (kept until ``base`` changes)."""
+        key = "\x00" + field
+        found = self._distinct.get(key)
+        if found is None:
+            read = _FAST_FIELDS[field]
+            found = self._distinct[key] = {read(e) for e in self.base}
+        return found
+
+    def _remember(self, text: str, view: list[Entry]) -> None:
+        """Keep recent filter results (backspacing over a filter costs nothing), up to
+        about four views of everything."""
+        memo = self._memo
+        memo[text] = list(view)
+        while len(memo) > 1 and sum(map(len, memo.values())) > 4 * len(self.base) + 1000:
+            del memo[next(iter(memo))]
+
+    def set_sort(self, column: str | None, descending: bool) -> None:
+        """Sort by a column key of ``present.COLUMNS`` (None / "updated": newest first)."""
+        if column == "updated":
+            column = None
+        if column == self.sort_column and descending == self.descending:
+            return
+        if column != self.sort_column:
+            self.sort_column = column
+            self._key = sort_key_for(column)
+            with no_gc():
+                if self.snapshot is not None:
+                    # From the journey's own order (ties as it keeps them) …
+                    entries = self.entries
+                    self.base = [entries[(d.partition, d.id)] for d in reversed(self.snapshot.deployments)]
+                    if column is not None:  # … a stable sort on the column alone
+                        self.base.sort(key=SORT_KEYS[column])
+                else:
+                    self.base.sort(key=self._key)
+            self._prime_pos = 0
+            self._memo.clear()  # (the distinct values stay: same deployments)
+            self.view = apply_query(self.query, self.base) if self.query else list(self.base)
+        self.descending = descending
+        self.version += 1
+
+    @property
+    def primed(self) -> bool:
+        """Whether every haystack is computed (see :meth:`prime`)."""
+        return self._prime_pos >= len(self.base)
+
+    def prime(self, budget: int = 4000) -> bool:
+        """Compute up to ``budget`` haystacks ahead of the first free-text filter, so
+        that keystroke does not pay for 100k of them. Returns True when all are done."""
+        base, i, done = self.base, self._prime_pos, 0
+        n = len(base)
+        with no_gc():
+            while i < n and done < budget:
+                entry = base[i]
+                if entry.hay is None:
+                    entry.hay = fast_haystack(entry.d)
+                    done += 1
+                i += 1
+        self._prime_pos = i
+        if i >= n and done < budget:
+            # Idle time left: the value sets the filter and the pickers ask for.
+            for field in _FAST_FIELDS:
+                self._distinct_values(field)
+            for field in _RAW_FIELDS:
+                self.values(field)
+        return i >= n
+
+    # -- for the pickers ---------------------------------------------------------------
+
+    def values(self, field: str) -> list[str]:
+        """Distinct values of a field over every deployment (not just the shown ones),
+        as written, for the pickers and the filter's completion. Kept between calls:
+        an update adds the values of the deployments it brings (a value that is gone
+        may linger: harmless for completion)."""
+        name = ALIASES.get(field, field)
+        found = self._values.get(name)
+        if found is None:
+            read = _RAW_FIELDS.get(name)
+            if read is None:
+                found = set(field_values((e.d for e in self.base), name))
+            else:
+                found = {str(v) for v in map(read, self.base) if v}
+            self._values[name] = found
+        return sorted(found, key=str.lower)
+
+    def _learn(self, entry: Entry) -> None:
+        """Add a new deployment's values to the distinct-value caches."""
+        for key, values in self._distinct.items():
+            values.add(_FAST_FIELDS[key[1:]](entry))
+        for name, values in self._values.items():
+            read = _RAW_FIELDS.get(name)
+            if read is not None:
+                value = read(entry)
+                if value:
+                    values.add(str(value))
+            else:
+                values.update(field_values([entry.d], name))
+
+
+def replace_term(text: str, field: str, value: str) -> str:
+    """``text`` with its positive ``field:`` term(s) replaced by ``field:value``."""
+    query = Query.parse(text)
+    terms: Sequence[Term] = [t for t in query.terms if not (t.field == field and not t.negate)]
+    return str(Query((*terms, Term(field, value.lower()))))

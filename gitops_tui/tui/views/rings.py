@@ -1,0 +1,100 @@
+"""``:rings``: the service × ring matrix — which image (and commit) each ring runs.
+
+Each cell: the image tag the ring runs (its newest succeeded deployment), its commit,
+status and age; the latest deployment when it is newer and not succeeded (moving,
+stuck or failed); and ``⚠ behind <RING>`` when the ring runs an older image than its
+upstream ring (the rule is in :mod:`gitops_tui.tui.summaries`). The view honours the
+active filter. Wider than the screen, it scrolls sideways (←/→).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from rich.console import RenderableType
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import ScrollableContainer
+from textual.widgets import Static
+
+from ...model import Deployment
+from ...present import STATUS_ICONS, STATUS_WORDS
+from ...textsafe import clean
+from ...timefmt import relative
+from ..summaries import RingCell, ring_matrix, ring_rank
+from .detail import STATUS_STYLES
+
+
+def _cell(cell: RingCell | None, now: datetime) -> Text:
+    if cell is None:
+        return Text("·", style="dim")
+    text = Text()
+    running = cell.running
+    if running is not None:
+        text.append(clean(running.image_tag or "(no image tag)", 60), style="bold")
+        text.append("\n")
+        text.append(clean((running.commit or "-")[:7], 10))
+        text.append(f" {STATUS_ICONS['succeeded']} ", style=STATUS_STYLES["succeeded"])
+        text.append(relative(running.updated_at, now), style="dim")
+    else:
+        text.append("nothing succeeded yet", style="dim")
+    latest = cell.latest
+    if latest is not None and latest is not running:
+        style = STATUS_STYLES.get(latest.status, "")
+        text.append("\n")
+        word = STATUS_WORDS.get(latest.status, latest.status)
+        text.append(f"{STATUS_ICONS.get(latest.status, '?')} {word}", style=style)
+        text.append(f" {relative(latest.updated_at, now)}", style="dim")
+        text.append("\n")
+        text.append(clean(latest.image_tag or latest.id, 60), style="dim")
+    if cell.behind:
+        text.append("\n")
+        text.append(f"⚠ behind {clean(cell.behind.upper(), 30)}", style="bold yellow")
+    return text
+
+
+def render_rings(deployments: Iterable[Deployment], now: datetime) -> RenderableType:
+    matrix = ring_matrix(deployments)
+    if not matrix.cells:
+        return Text("No deployment with a service and a ring matches.", style="dim")
+    table = Table(show_lines=True, header_style="bold", expand=False, padding=(0, 1))
+    table.add_column("Service", style="bold", no_wrap=True)
+    for ring in matrix.rings:
+        label = clean(ring.upper(), 30)
+        if ring_rank(ring) is None:
+            label += " *"
+        table.add_column(Text(label), no_wrap=True)
+    for service in matrix.services:
+        table.add_row(Text(clean(service, 40)), *(_cell(matrix.cell(service, r), now) for r in matrix.rings))
+    return table
+
+
+LEGEND = Text(
+    "Each cell: image the ring runs (newest succeeded) · commit · age; then the latest "
+    "deployment if it differs; ⚠ behind X: runs an older image than upstream ring X. "
+    "Promotion order: dev < test/qa < master/main/staging < canary < prod; "
+    "* = ring outside that order (no upstream).",
+    style="dim",
+)
+
+
+class RingsView(ScrollableContainer):
+    """Scrollable (both ways) ring matrix."""
+
+    DEFAULT_CSS = """
+    RingsView { padding: 0 1; background: $surface; overflow-x: auto; overflow-y: auto; }
+    RingsView > #rings-body { width: auto; min-width: 100%; }
+    RingsView > #rings-legend { width: 100%; margin-top: 1; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, can_focus=True)
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text("Loading…", style="dim"), id="rings-body")
+        yield Static(LEGEND, id="rings-legend")
+
+    def show(self, deployments: Iterable[Deployment], now: datetime) -> None:
+        self.query_one("#rings-body", Static).update(render_rings(deployments, now))

@@ -1,0 +1,1 @@
+"""One module per widget: the line-API deployments table, status bar, filter line, picker."""

@@ -1,0 +1,92 @@
+"""The ``/`` filter line: live filtering in the query language, with completion.
+
+Typing filters the table on every keystroke; ``enter`` keeps the filter and returns
+to the table, ``esc`` clears it. The suggester completes the word being typed: field
+prefixes (``ser`` → ``service:``) and, after a prefix, the values present in the data
+(``service:fr`` → ``service:frontend``); ``→`` (right arrow) accepts a suggestion.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.binding import Binding
+from textual.message import Message
+from textual.suggester import Suggester
+from textual.widgets import Input
+
+PREFIXES = ("service:", "ring:", "author:", "status:")
+STATUS_VALUES = ("succeeded", "in_progress", "waiting", "failed", "canceled", "unknown")
+
+
+class QuerySuggester(Suggester):
+    """Completes the last word of a filter from field names and the data's values."""
+
+    def __init__(self, values: Callable[[str], list[str]]) -> None:
+        super().__init__(use_cache=False, case_sensitive=True)
+        self._values = values
+
+    async def get_suggestion(self, value: str) -> str | None:
+        if not value or value.endswith(" "):
+            return None
+        head, _, word = value.rpartition(" ")
+        lead = head + " " if head else ""
+        negate = "!" if word.startswith("!") else ""
+        word = word[len(negate):]
+        lowered = word.lower()
+        if ":" not in word:
+            for prefix in PREFIXES:
+                if prefix.startswith(lowered) and prefix != lowered:
+                    return lead + negate + prefix
+            return None
+        field, _, typed = word.partition(":")
+        field = field.lower()
+        if field == "status":
+            candidates = list(STATUS_VALUES)
+        elif field in ("service", "ring", "author"):
+            candidates = self._values(field)
+        else:
+            return None
+        typed_lower = typed.lower()
+        for candidate in candidates:
+            if candidate.lower().startswith(typed_lower) and candidate.lower() != typed_lower:
+                if " " in candidate:
+                    return None  # a value with spaces needs quotes: use the picker
+                return lead + negate + field + ":" + candidate.lower()
+        return None
+
+
+class FilterBar(Input):
+    """See the module docstring."""
+
+    BINDINGS = [
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="filter_clear"),
+    ]
+
+    DEFAULT_CSS = """
+    FilterBar {
+        height: 1;
+        border: none;
+        padding: 0 1;
+        display: none;
+        background: $boost;
+    }
+    FilterBar:focus { border: none; }
+    FilterBar.-active { display: block; }
+    """
+
+    class Cleared(Message):
+        """``esc`` in the filter line."""
+
+    def __init__(self, values: Callable[[str], list[str]], *, id: str | None = None) -> None:
+        super().__init__(
+            placeholder="filter: text  service:x ring:x author:x status:failed  !negate   enter keep · esc clear",
+            suggester=QuerySuggester(values),
+            select_on_focus=False,
+            id=id,
+        )
+        # A blinking cursor redraws twice a second: wasteful over a slow ssh link.
+        self.cursor_blink = False
+
+    def action_clear_filter(self) -> None:
+        self.post_message(self.Cleared())

@@ -1,0 +1,170 @@
+"""The status bar: where the data comes from, how fresh it is, and what is shown.
+
+Always on screen, two lines (three while the store fails):
+
+    ● OK  polled 12:00:05Z (3s ago) │ 21/40 deployments │ PAUSED │ sort Last Updated ▼
+    :deployments │ filter: ring:dev !status:succeeded │ sqlite:/var/lib/telemetry.db · partition trivia
+    ⚠ store error: sqlite:/…: database is locked  (retry in 20s)
+
+Every piece of text that came from outside (store description, partition, error,
+filter) is cleaned and put in ``rich.text.Text`` objects, never parsed as markup.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from rich.style import Style
+from rich.text import Text
+from textual.widgets import Static
+
+from ...monitor import ERROR, LOADING, OK, STALE, PollStatus
+from ...textsafe import clean
+from ...timefmt import format_duration
+
+STATE_ICONS = {OK: "●", STALE: "⚠", ERROR: "✘", LOADING: "⟳"}
+_SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+
+
+def clock_time(when: datetime | None) -> str:
+    """``12:00:05Z`` (UTC, as the pipelines record times)."""
+    if when is None:
+        return "never"
+    return when.astimezone(UTC).strftime("%H:%M:%SZ")
+
+
+def age(when: datetime | None, now: datetime) -> str:
+    if when is None:
+        return "-"
+    seconds = max(0.0, (now - when).total_seconds())
+    return "just now" if seconds < 1 else f"{format_duration(seconds)} ago"
+
+
+def elide(text: str, limit: int) -> str:
+    """``text`` cut in the middle to ``limit`` characters (a path keeps its file name)."""
+    if len(text) <= limit:
+        return text
+    head = limit // 3
+    return text[:head] + "…" + text[-(limit - head - 1):]
+
+
+@dataclass(frozen=True, slots=True)
+class StatusInfo:
+    """Everything the bar draws (the app builds one per change)."""
+
+    store: str
+    partition: str | None
+    shown: int
+    total: int
+    status: PollStatus
+    loaded: bool  # the full load is done
+    streaming: bool  # a first page is on screen, the rest still loading
+    query: str
+    sort: str
+    paused: bool
+    held: int
+    view: str
+    now: datetime
+
+
+class StatusBar(Static):
+    """See the module docstring."""
+
+    COMPONENT_CLASSES = {
+        "status-bar--ok",
+        "status-bar--stale",
+        "status-bar--error",
+        "status-bar--loading",
+        "status-bar--paused",
+        "status-bar--label",
+        "status-bar--filter",
+    }
+
+    DEFAULT_CSS = """
+    StatusBar {
+        height: auto;
+        max-height: 3;
+        background: $panel;
+        color: $foreground;
+        padding: 0 1;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
+    StatusBar > .status-bar--ok { color: $text-success; text-style: bold; }
+    StatusBar > .status-bar--stale { color: $text-warning; text-style: bold; }
+    StatusBar > .status-bar--error { color: $text-error; text-style: bold; }
+    StatusBar > .status-bar--loading { color: $text-accent; text-style: bold; }
+    StatusBar > .status-bar--paused { color: $text-warning; text-style: bold reverse; }
+    StatusBar > .status-bar--label { color: $text-muted; }
+    StatusBar > .status-bar--filter { color: $text-accent; text-style: bold; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(Text(""), id=id)
+        self.info: StatusInfo | None = None
+        self._spin = 0
+
+    def show(self, info: StatusInfo) -> None:
+        if info != self.info:
+            self.info = info
+            self.update(self.render_info(info))
+
+    def tick(self) -> None:
+        """Advance the loading spinner."""
+        if self.info is not None and (self.info.status.state == LOADING or self.info.streaming):
+            self._spin += 1
+            self.update(self.render_info(self.info))
+
+    def _style(self, name: str) -> Style:
+        return self.get_component_rich_style(f"status-bar--{name}", default=Style())
+
+    def render_info(self, info: StatusInfo) -> Text:
+        status, now = info.status, info.now
+        sep = Text(" │ ", style=self._style("label"))
+        line1 = Text(no_wrap=True, overflow="ellipsis")
+        state = status.state
+        style = {OK: "ok", STALE: "stale", ERROR: "error", LOADING: "loading"}.get(state, "label")
+        line1.append(f"{STATE_ICONS.get(state, '?')} {state}", style=self._style(style))
+        if state == LOADING or info.streaming:
+            spinner = _SPINNER[self._spin % len(_SPINNER)]
+            progress = f" {spinner} loading {status.rows_loaded:,} rows…"
+            line1.append(progress, style=self._style("loading"))
+        line1.append("  polled ", style=self._style("label"))
+        line1.append(f"{clock_time(status.last_ok)} ({age(status.last_ok, now)})")
+        line1.append_text(sep)
+        line1.append(f"{info.shown:,}/{info.total:,}")
+        line1.append(" deployments", style=self._style("label"))
+        if info.paused:
+            line1.append_text(sep)
+            held = f" ({info.held} update{'s' if info.held != 1 else ''} held)" if info.held else ""
+            line1.append(f" PAUSED{held} ", style=self._style("paused"))
+        line1.append_text(sep)
+        line1.append("sort ", style=self._style("label"))
+        line1.append(info.sort)
+
+        line2 = Text(no_wrap=True, overflow="ellipsis")
+        line2.append(f":{info.view}")
+        if info.query:
+            line2.append_text(sep)
+            line2.append("filter: ", style=self._style("label"))
+            line2.append(clean(info.query, 300), style=self._style("filter"))
+        line2.append_text(sep)
+        line2.append(elide(clean(info.store, 300), 60))
+        line2.append(" · partition ", style=self._style("label"))
+        line2.append(clean(info.partition, 100) if info.partition else "all")
+
+        lines = [line1, line2]
+        if state in (STALE, ERROR) and status.error:
+            line3 = Text(no_wrap=True, overflow="ellipsis")
+            since = "no data yet"
+            if status.last_ok:
+                since = f"data from {clock_time(status.last_ok)} ({age(status.last_ok, now)})"
+            line3.append(f"⚠ {state}: ", style=self._style("error" if state == ERROR else "stale"))
+            line3.append(clean(status.error, 300))
+            backoff = status.next_poll_s
+            wait = f"{backoff:.1f}s" if backoff < 10 else format_duration(backoff)
+            retry = f"  · {since} · retrying every {wait}"
+            line3.append(retry, style=self._style("label"))
+            lines.append(line3)
+        return Text("\n", no_wrap=True).join(lines)
