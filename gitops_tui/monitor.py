@@ -61,6 +61,7 @@ class Monitor:
         clock: Callable[[], datetime] = utcnow,
         max_backoff_s: float = 60.0,
         deadline_s: float = 30.0,
+        first_page: int = 200,
         page_size: int = 5000,
     ) -> None:
         self.store = store
@@ -68,6 +69,7 @@ class Monitor:
         self.clock = clock
         self.max_backoff_s = max_backoff_s
         self.deadline_s = deadline_s
+        self.first_page = first_page
         self.page_size = page_size
         self.index = JourneyIndex()
         self.cursor: Cursor = None
@@ -93,32 +95,31 @@ class Monitor:
             raise StoreError(f"{self.store.description}: no answer within {self.deadline_s:g}s") from None
 
     async def load(self) -> Update:
-        """Full load: publish the first page at once (newest first), then everything."""
+        """Full load: publish the first (small) page at once, progress per page, then
+        everything. The merge runs in a worker thread so the event loop (the UI) keeps
+        drawing while 100k rows are joined."""
         started = time.perf_counter()
         try:
             await self._bounded(self.store.open())
             cursor = await self._bounded(self.store.cursor_now())
             rows: list[Row] = []
-            pages = self.store.scan(self.page_size).__aiter__()
-            first = True
+            pages = self.store.scan(self.page_size, first_page=self.first_page).__aiter__()
             while True:
                 try:
                     page = await self._bounded(pages.__anext__())
                 except StopAsyncIteration:
                     break
+                first = not rows
                 rows.extend(page)
+                self.status = replace(self.status, rows_loaded=len(rows))
                 if first:
-                    first = False
                     preview = JourneyIndex()
                     preview.load(rows, self.clock())
                     self.snapshot = preview.snapshot(total_rows=len(rows), loaded=False)
-                    self.status = replace(self.status, rows_loaded=len(rows))
-                    self._publish()
-                    await asyncio.sleep(0)  # let the view paint the first screen
-                else:
-                    self.status = replace(self.status, rows_loaded=len(rows))
+                self._publish()
+                await asyncio.sleep(0)  # let the view draw
             index = JourneyIndex()
-            index.load(rows, self.clock())
+            await asyncio.to_thread(index.load, rows, self.clock())
         except (StoreError, OSError) as exc:
             return self._failed(exc)
         self.index = index

@@ -17,7 +17,7 @@ from .timefmt import format_duration, iso_or_none, relative
 STATUS_ICONS = {
     "succeeded": "✔",
     "in_progress": "▶",
-    "waiting": "⏸",
+    "waiting": "‖",  # not ⏸: terminals draw that one double-width or as a box
     "failed": "✘",
     "canceled": "⊘",
     "unknown": "?",

@@ -43,9 +43,9 @@ class Flaky:
         await self._gate()
         return await self.inner.cursor_now()
 
-    async def scan(self, page_size: int = 1000):
+    async def scan(self, page_size: int = 1000, first_page: int | None = None):
         await self._gate()
-        async for page in self.inner.scan(page_size):
+        async for page in self.inner.scan(page_size, first_page):
             self.rows_served += len(page)
             yield page
 
@@ -78,12 +78,16 @@ async def sqlite(tmp_path):
 
 async def test_load_publishes_the_first_page_before_everything(sqlite):
     clock = Clock()
-    monitor = Monitor(Flaky(sqlite), clock=clock, page_size=500)
+    monitor = Monitor(Flaky(sqlite), clock=clock, first_page=100, page_size=500)
     updates = []
     monitor.subscribe(updates.append)
     final = await monitor.load()
-    assert [u.snapshot.loaded for u in updates] == [False, True]
-    assert len(updates[0].snapshot.deployments) == 500
+    # The newest 100 first, progress after each page (100, 600, 1100, 1200), then all.
+    assert [u.snapshot.loaded for u in updates] == [False, False, False, False, True]
+    assert [u.status.rows_loaded for u in updates] == [100, 600, 1100, 1200, 1200]
+    first = updates[0].snapshot.deployments
+    assert len(first) == 100
+    assert {d.id for d in first} == {f"{i:012x}" for i in range(1100, 1200)}  # newest writes
     assert len(final.snapshot.deployments) == 1200
     assert final.status.state == OK and final.status.last_ok == FROZEN
 

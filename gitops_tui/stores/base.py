@@ -52,8 +52,11 @@ class Store(Protocol):
 
     async def close(self) -> None: ...
 
-    def scan(self, page_size: int = 1000) -> AsyncIterator[list[Row]]:
-        """Every row in scope, page by page, following continuation to the end."""
+    def scan(self, page_size: int = 1000, first_page: int | None = None) -> AsyncIterator[list[Row]]:
+        """Every row in scope, page by page, following continuation to the end.
+
+        A store may make the first page ``first_page`` rows long (newest first where it
+        can), so a view can draw its first screen before the rest arrives."""
 
     async def cursor_now(self) -> Cursor:
         """A cursor from which ``changed_since`` sees every later write.

@@ -2,8 +2,11 @@
 
 An entity is stored whole, with the same property names, as a JSON document: a row
 means the same here as in Azure, stray columns included. ``PartitionKey``/``RowKey``
-are also real columns (the key), ``seq`` is a change counter (the incremental cursor)
-and ``etag`` a per-write version for ``replace``. A JSON document costs one C-level
+are also real columns (a unique key), ``seq`` is a change counter (the incremental
+cursor) and ``etag`` a per-write version for ``replace``. ``seq`` is the rowid, so the
+rows lie in write order and a newest-first scan reads the file sequentially (a
+WITHOUT ROWID table keyed by PartitionKey/RowKey made the file 3.4x larger with ~1 KB
+documents and the same scan 10-25x slower). A JSON document costs one C-level
 parse per row where 40 sparse TEXT columns cost ~100 ns per NULL in sqlite3 (measured:
 a 100k-row load went from 0.9 s to 0.5 s); the ``<table>_columns`` view gives the
 familiar columns back for ad-hoc SQL.
@@ -47,15 +50,14 @@ def _table_sql(table: str) -> str:
     )
     return f"""
 CREATE TABLE IF NOT EXISTS "{table}" (
+  seq INTEGER PRIMARY KEY,
   "PartitionKey" TEXT NOT NULL,
   "RowKey" TEXT NOT NULL,
   "Timestamp" TEXT NOT NULL,
   doc TEXT NOT NULL,
-  etag TEXT NOT NULL,
-  seq INTEGER NOT NULL,
-  PRIMARY KEY ("PartitionKey", "RowKey")
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS "{table}_seq" ON "{table}" (seq);
+  etag TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS "{table}_key" ON "{table}" ("PartitionKey", "RowKey");
 {indexes}
 CREATE VIEW IF NOT EXISTS "{table}_columns" AS SELECT "PartitionKey", "RowKey", "Timestamp",
   {view_cols}
@@ -139,20 +141,23 @@ class SqliteStore:
         with no_gc():
             return [loads(doc) for doc, *_ in fetched]
 
-    async def scan(self, page_size: int = 1000) -> AsyncIterator[list[Row]]:
+    async def scan(self, page_size: int = 1000, first_page: int | None = None) -> AsyncIterator[list[Row]]:
         """Newest writes first, keyset-paged on the change counter.
 
-        The next page is fetched in the worker thread while this one is decoded (sqlite
-        releases the GIL while it steps), which overlaps the two halves of a full load.
+        ``first_page`` (smaller) gets the newest screenful out fast. The next page is
+        fetched in the worker thread while this one is decoded (sqlite releases the GIL
+        while it steps), which overlaps the two halves of a full load.
         """
         where, args = self._scope()
-        fetch = asyncio.ensure_future(self._run(self._scan_page, where, args, None, page_size))
+        size = first_page or page_size
+        fetch = asyncio.ensure_future(self._run(self._scan_page, where, args, None, size))
         try:
             while True:
                 page = await fetch
                 if not page:
                     return
-                more = len(page) == page_size
+                more = len(page) == size
+                size = page_size
                 if more:
                     fetch = asyncio.ensure_future(
                         self._run(self._scan_page, where, args, page[-1][1], page_size)
@@ -169,10 +174,10 @@ class SqliteStore:
     ) -> list[tuple[str, int]]:
         if last is not None:
             where, args = f"{where} AND seq < ?", (*args, last)
-        # Without INDEXED BY the planner picks the primary key for the partition filter and
+        # NOT INDEXED keeps the planner on the rowid (seq) order: with the key index it
         # sorts the whole partition for every page (measured: 10.8 s for 100k rows).
         sql = (
-            f'SELECT doc, seq FROM "{self.table}" INDEXED BY "{self.table}_seq" '
+            f'SELECT doc, seq FROM "{self.table}" NOT INDEXED '
             f"WHERE {where} ORDER BY seq DESC LIMIT ?"
         )
         return conn.execute(sql, (*args, size)).fetchall()
@@ -184,7 +189,7 @@ class SqliteStore:
     async def changed_since(self, cursor: int) -> tuple[list[Row], int]:
         where, args = self._scope()
         sql = (
-            f'SELECT doc, seq FROM "{self.table}" INDEXED BY "{self.table}_seq" '
+            f'SELECT doc, seq FROM "{self.table}" NOT INDEXED '
             f"WHERE {where} AND seq > ? ORDER BY seq"
         )
         fetched = await self._run(lambda conn: conn.execute(sql, (*args, cursor)).fetchall())

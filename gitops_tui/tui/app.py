@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -32,7 +31,7 @@ from textual.worker import Worker, WorkerState
 
 from ..config import Config
 from ..model import Snapshot
-from ..monitor import ERROR, LOADING, Monitor, PollStatus, Update
+from ..monitor import ERROR, Monitor, PollStatus, Update
 from ..present import COLUMNS
 from ..timefmt import utcnow
 from .rowindex import RowIndex, replace_term
@@ -286,10 +285,6 @@ class GitopsApp(App[None]):
         store = self.monitor.store
         snapshot = self.snapshot
         status = self.status
-        if status.state == LOADING or (snapshot is not None and not snapshot.loaded):
-            # The monitor counts rows page by page while loading without publishing:
-            # read its live count for the progress line.
-            status = replace(status, rows_loaded=max(status.rows_loaded, self.monitor.status.rows_loaded))
         info = StatusInfo(
             store=getattr(store, "description", "?"),
             partition=getattr(store, "partition", None),

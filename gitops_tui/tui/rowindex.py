@@ -27,43 +27,18 @@ from __future__ import annotations
 
 import bisect
 import fnmatch
-import gc
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 
+from ..gcpause import no_gc
 from ..model import Deployment, Snapshot
-from ..query import ALIASES, FIELDS, Query, Term, field_values
+from ..query import ALIASES, FIELDS, Query, Term, field_values, haystack
 
 Key = tuple[str, str]
 
 # Above this many changed deployments a full rebuild is cheaper than bisecting each.
 _INCREMENTAL_LIMIT = 2000
 _STATUS_RANK = {"failed": 0, "in_progress": 1, "waiting": 2, "unknown": 3, "canceled": 4, "succeeded": 5}
-
-
-def fast_haystack(d: Deployment) -> str:
-    """Exactly :func:`gitops_tui.query.haystack`, read straight from the row.
-
-    ``query.haystack`` builds the deployment's stages (parsing six timestamps) to get
-    their run ids; the run ids are the p1/p2/p3 columns, so this costs a third.
-    """
-    row = d.row
-    get = row.get
-    parts = [
-        d.id, d.partition, d.service, d.ring, d.status,
-        get("author"), get("commitId"), get("imageTag"), get("pr"), d.pr_state,
-        get("mergedBy"), get("hldCommitId"), get("manifestCommitId"), get("prTitle"),
-        " ".join(d.synced_clusters), "manual" if d.manual_hld_edit else None,
-    ]
-    if d._stages is not None:  # already built: use them (same values)
-        parts.extend(s.run_id for s in d._stages)
-    else:
-        for pid in ("p1", "p2", "p3"):
-            run_id = get(pid) or None
-            if run_id is not None or get(pid + "Status"):
-                parts.append(str(run_id) if run_id is not None else None)
-    return "\x1f".join(str(p) for p in parts if p).lower()
 
 
 class Entry:
@@ -82,7 +57,7 @@ class Entry:
     def haystack(self) -> str:
         hay = self.hay
         if hay is None:
-            hay = self.hay = fast_haystack(self.d)
+            hay = self.hay = haystack(self.d)
         return hay
 
 
@@ -126,19 +101,6 @@ def _numeric(value: object) -> tuple[int, int, str]:
         return (3, 0, "")
     text = str(value)
     return (1, int(text), "") if text.isdigit() else (2, 0, text.lower())
-
-
-@contextmanager
-def no_gc() -> Iterator[None]:
-    """Pause the cyclic GC over allocation-only bulk work: with 100k rows in memory a
-    full collection walks millions of objects, and only costs time here."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _text(value: object) -> str:
@@ -199,7 +161,7 @@ def _narrow(
             missing = [e for e in entries if e.hay is None]
             with no_gc():
                 for e in missing:
-                    e.hay = fast_haystack(e.d)
+                    e.hay = haystack(e.d)
         if negate:
             return [e for e in entries if value not in e.hay]  # type: ignore[operator]
         return [e for e in entries if value in e.hay]  # type: ignore[operator]
@@ -508,7 +470,7 @@ class RowIndex:
             while i < n and done < budget:
                 entry = base[i]
                 if entry.hay is None:
-                    entry.hay = fast_haystack(entry.d)
+                    entry.hay = haystack(entry.d)
                     done += 1
                 i += 1
         self._prime_pos = i

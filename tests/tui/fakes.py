@@ -104,15 +104,17 @@ class FakeStore:
     async def close(self) -> None:
         self.closed = True
 
-    async def scan(self, page_size: int = 1000) -> AsyncIterator[list[Row]]:
+    async def scan(self, page_size: int = 1000, first_page: int | None = None) -> AsyncIterator[list[Row]]:
         await self._gate()
         ordered = sorted(self._scoped(), key=lambda v: -v[0])
-        for i in range(0, len(ordered), page_size):
+        size, i = first_page or page_size, 0
+        while i < len(ordered):
             await self._gate()
             if i > 0:
                 while self.hold_after_first_page:
                     await asyncio.sleep(0.01)
-            yield [dict(v[2]) for v in ordered[i : i + page_size]]
+            yield [dict(v[2]) for v in ordered[i : i + size]]
+            i, size = i + size, page_size
 
     async def cursor_now(self) -> int:
         await self._gate()
@@ -263,7 +265,7 @@ def monitor_for(store: Any, clock: FrozenClock, *, interval: float = 3600.0, dea
     """A monitor that polls rarely unless told to (ctrl+r / poll_now), with short
     deadlines and backoff so outages play out in a test's time."""
     return Monitor(store, interval_s=interval, clock=clock, deadline_s=deadline, max_backoff_s=max_backoff,
-                   page_size=page_size)
+                   first_page=min(200, page_size), page_size=page_size)
 
 
 def config_for(**overrides: Any) -> Config:

@@ -110,7 +110,7 @@ def test_real_process_in_tmux_filters_and_quits(tmp_path: Path, tmux: Tmux) -> N
     tmux.keys("/")
     tmux.keys("service:backend", literal=True)  # typed at once, as a paste would
     screen = tmux.wait_for(lambda s: "4/11 deployments" in s, "the live filter")
-    rows = [line for line in screen.splitlines() if line and line[0] in "✔✘▶⏸⊘?"]
+    rows = [line for line in screen.splitlines() if line and line[0] in "✔✘▶‖⊘?"]
     assert len(rows) == 4, screen
     assert all("backend" in row for row in rows), screen
     assert any(row.startswith("✘ Failed") for row in rows), screen
@@ -127,7 +127,7 @@ def test_real_process_in_tmux_filters_and_quits(tmp_path: Path, tmux: Tmux) -> N
 
     tmux.keys("r", "master", "Enter")  # pick a ring, typed in one burst
     screen = tmux.wait_for(lambda s: "filter: ring:master" in s and "2/11 deployments" in s, "the ring picker")
-    rows = [line for line in screen.splitlines() if line and line[0] in "✔✘▶⏸⊘?"]
+    rows = [line for line in screen.splitlines() if line and line[0] in "✔✘▶‖⊘?"]
     assert len(rows) == 2 and all("MASTER" in row for row in rows), screen
 
     tmux.keys("q")
