@@ -285,8 +285,10 @@ async def main() -> None:
                                                     u.snapshot.loaded)))
     app = make_app(Config(store=StoreConfig(path=db), poll_interval=3600), monitor)
     async with app.run_test(size=(width, height)) as pilot:
+        # Poll every 5 ms: a sleep(0) spin would keep the event loop busy and starve the
+        # monitor's merge thread of the GIL (it tripled the measured load time).
         while app.snapshot is None or not app.snapshot.loaded:
-            await asyncio.sleep(0)
+            await asyncio.sleep(0.005)
         loaded_applied = time.perf_counter() - t0
         loaded_drawn = await frame_end(probe, t0 + loaded_applied) - t0
         first_rows = (probe.first_rows_at or float("nan")) - t0

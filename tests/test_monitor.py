@@ -82,14 +82,24 @@ async def test_load_publishes_the_first_page_before_everything(sqlite):
     updates = []
     monitor.subscribe(updates.append)
     final = await monitor.load()
-    # The newest 100 first, progress after each page (100, 600, 1100, 1200), then all.
-    assert [u.snapshot.loaded for u in updates] == [False, False, False, False, True]
-    assert [u.status.rows_loaded for u in updates] == [100, 600, 1100, 1200, 1200]
+    # The newest 100 first (progress after that is throttled to a few a second), then all.
+    assert [u.snapshot.loaded for u in updates][0] is False and updates[-1].snapshot.loaded
+    assert updates[0].status.rows_loaded == 100 and updates[-1].status.rows_loaded == 1200
     first = updates[0].snapshot.deployments
     assert len(first) == 100
     assert {d.id for d in first} == {f"{i:012x}" for i in range(1100, 1200)}  # newest writes
     assert len(final.snapshot.deployments) == 1200
     assert final.status.state == OK and final.status.last_ok == FROZEN
+
+
+async def test_load_reports_progress_between_pages(sqlite, monkeypatch):
+    monkeypatch.setattr("gitops_tui.monitor.PROGRESS_EVERY_S", 0.0)
+    monitor = Monitor(Flaky(sqlite), clock=Clock(), first_page=100, page_size=500)
+    updates = []
+    monitor.subscribe(updates.append)
+    await monitor.load()
+    assert [u.status.rows_loaded for u in updates] == [100, 600, 1100, 1200, 1200]
+    assert [u.snapshot.loaded for u in updates] == [False, False, False, False, True]
 
 
 async def test_polls_fetch_only_changed_rows(sqlite):
