@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
 from . import __version__
-from .config import Config, ConfigError, load_config, parse_duration
+from .config import Config, ConfigError, load_config, parse_duration, valid_table_name
 from .model import Deployment
 from .query import Query
 from .stores.base import StoreError
@@ -162,6 +162,8 @@ def _with_store_overrides(config: Config, args: argparse.Namespace) -> Config:
     if getattr(args, "access_key", None):
         changes["account_key"] = args.access_key
     if getattr(args, "table_name", None):
+        if not valid_table_name(args.table_name):
+            raise CliError(f"--table-name {args.table_name!r}: 3-63 letters and digits, a letter first", 2)
         changes["table"] = args.table_name
     if not changes:
         return config
@@ -219,7 +221,7 @@ def cmd_demo(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_record(args: argparse.Namespace, config: Config) -> int:
-    from .record import RecordError, StageRecord, record
+    from .record import NothingToUpdate, RecordError, StageRecord, record
 
     config = _with_store_overrides(config, args)
     rec = StageRecord(
@@ -258,6 +260,8 @@ def cmd_record(args: argparse.Namespace, config: Config) -> int:
 
     try:
         rows = _run(go())
+    except NothingToUpdate as exc:  # the flags are fine; the table lacks the row
+        raise CliError(str(exc), 1) from None
     except RecordError as exc:
         raise CliError(str(exc), 2) from None
     if not args.quiet:
@@ -272,11 +276,14 @@ def _since(value: str | None, now: datetime) -> datetime | None:
     from .timefmt import parse_iso
 
     text = value.strip()
-    if text.endswith("d") and text[:-1].replace(".", "", 1).isdigit():
-        return now - timedelta(days=float(text[:-1]))
-    seconds = parse_duration(text)
-    if seconds is not None:
-        return now - timedelta(seconds=seconds)
+    try:
+        if text.endswith("d") and text[:-1].replace(".", "", 1).isdigit():
+            return now - timedelta(days=float(text[:-1]))
+        seconds = parse_duration(text)
+        if seconds is not None:
+            return now - timedelta(seconds=seconds)
+    except (OverflowError, ValueError):
+        raise CliError(f"--since {value!r}: too far back", 2) from None
     when = parse_iso(text)
     if when is None:
         raise CliError(f"--since {value!r}: use a duration (30m, 6h, 7d) or an ISO-8601 time", 2)
@@ -337,6 +344,7 @@ def cmd_get(args: argparse.Namespace, config: Config) -> int:
 def print_table(deployments: Sequence[Deployment], now: datetime, wide: bool, out: TextIO) -> None:
     """Aligned plain-text columns (no colour, no escapes: safe to pipe)."""
     from .present import COLUMNS, cells
+    from .textsafe import clean
 
     keys = [k for _, k in COLUMNS] if wide else [
         "state", "service", "ring", "author", "image", "metadata", "pr", "manifest", "updated", "clusters"
@@ -345,7 +353,7 @@ def print_table(deployments: Sequence[Deployment], now: datetime, wide: bool, ou
     table = [[headers[k] for k in keys] + (["ID"] if wide else [])]
     for d in deployments:
         row = cells(d, now)
-        table.append([row[k] for k in keys] + ([d.id] if wide else []))
+        table.append([row[k] for k in keys] + ([clean(d.id, 64)] if wide else []))
     widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
     for r in table:
         out.write("  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip() + "\n")
@@ -357,11 +365,11 @@ def cmd_import(args: argparse.Namespace, config: Config) -> int:
     config = _with_store_overrides(config, args)
     default_partition = args.partition or config.store.partition
     if args.file == "-":
-        text = sys.stdin.read()
+        text = sys.stdin.read().lstrip("\ufeff")
         name = "<stdin>"
     else:
         try:
-            text = Path(args.file).read_text(encoding="utf-8")
+            text = Path(args.file).read_text(encoding="utf-8-sig")  # tolerate a BOM
         except (OSError, UnicodeDecodeError) as exc:
             raise CliError(f"{args.file}: cannot read: {getattr(exc, 'strerror', None) or exc}", 2) from None
         name = args.file

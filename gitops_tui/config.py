@@ -74,6 +74,11 @@ def _account_from_connection_string(conn: str | None) -> str | None:
     return None
 
 
+def valid_table_name(name: str) -> bool:
+    """Azure's rule for table names (3-63 letters and digits, a letter first)."""
+    return re.fullmatch(r"[A-Za-z][A-Za-z0-9]{2,62}", name) is not None
+
+
 def user_config_path() -> Path:
     """The per-user config file (``~/.config/gitops-tui/config.yaml`` on Linux)."""
     from platformdirs import user_config_dir
@@ -116,7 +121,7 @@ def load_config(
     if path is None:
         return Config(store=StoreConfig(path=(cwd or Path.cwd()) / "telemetry.db"))
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config file: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
@@ -210,22 +215,24 @@ class _Validator:
         if timeout is None or timeout <= 0:
             raise self.fail("store.timeout", f"must be a positive duration, not {data.get('timeout')!r}")
         partition = self.string(data, "partition", "store.partition")
+        table = self.string(data, "table", "store.table")
+        if table is not None and not valid_table_name(table):
+            raise self.fail("store.table", f"{table!r} is not a valid table name (3-63 letters/digits)")
         if kind == "sqlite":
             raw_path = self.string(data, "path", "store.path") or "telemetry.db"
             path = Path(os.path.expanduser(raw_path))
             if not path.is_absolute():
                 path = self.path.parent / path
-            return StoreConfig(kind=kind, path=path, partition=partition, timeout_s=timeout)
+            return StoreConfig(
+                kind=kind, path=path, table=table or "deployments", partition=partition, timeout_s=timeout
+            )
         conn = self.string(data, "connection_string", "store.connection_string")
         account = self.string(data, "account_name", "store.account_name")
         key = self.string(data, "account_key", "store.account_key")
         sas = self.string(data, "sas_token", "store.sas_token")
         endpoint = self.string(data, "endpoint", "store.endpoint")
-        table = self.string(data, "table", "store.table")
         if not table:
             raise self.fail("store.table", "missing: the azure store needs a table name")
-        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9]{2,62}", table):
-            raise self.fail("store.table", f"{table!r} is not a valid table name (3-63 letters/digits)")
         if not conn and not account and not endpoint:
             raise self.fail(
                 "store.account_name",

@@ -92,7 +92,9 @@ def overall_status(statuses: list[str], last_stage: str | None, pr: str | None) 
     """One word for the whole journey from its stages' statuses, in journey order."""
     if "failed" in statuses:
         return "failed"
-    if "canceled" in statuses or pr == "closed":
+    # A PR closed without merge ends a journey that has not reached the manifest stage;
+    # past it (GitHub also calls merged PRs "closed") the stages speak for themselves.
+    if "canceled" in statuses or (pr == "closed" and last_stage != "manifest"):
         return "canceled"
     if "in_progress" in statuses:
         return "in_progress"
@@ -237,26 +239,41 @@ def _same_commit(a: str, b: str) -> bool:
 CommitTimes = dict[tuple[str, str], str]  # (partition, manifest commit) -> ISO push time
 
 
+Horizon = tuple[ClusterSync, "str | None"]
+
+
+def horizons(clusters: Iterable[ClusterSync], commit_times: CommitTimes) -> list[Horizon]:
+    """Each cluster sync with the push time of its commit (computed once per pass)."""
+    return [(sync, _commit_time(commit_times, sync)) for sync in clusters]
+
+
 def synced_clusters(
-    deployment: Deployment, clusters: Iterable[ClusterSync], commit_times: CommitTimes
+    deployment: Deployment, synced: list[Horizon], commit_times: CommitTimes
 ) -> tuple[str, ...]:
-    """Names of the clusters that run this deployment's manifest commit or a later one."""
+    """Names of the clusters that run this deployment's manifest commit or a later one.
+
+    With both push times known, "the synced commit or a later push" is one comparison
+    (the synced commit itself has the same push time); otherwise only the exact commit
+    (short and full shas match on their first seven characters) counts.
+    """
     commit = deployment.row.get("manifestCommitId")
     if not commit:
         return ()
     commit = commit.lower()
-    pushed = commit_times.get((deployment.partition, commit))
-    names = []
-    for sync in clusters:
-        if sync.partition != deployment.partition:
-            continue
-        if _same_commit(commit, sync.manifest_commit):
-            names.append(sync.cluster)
-            continue
-        horizon = _commit_time(commit_times, sync)
-        if pushed is not None and horizon is not None and pushed <= horizon:
-            names.append(sync.cluster)
-    return tuple(sorted(names))
+    partition = deployment.partition
+    pushed = commit_times.get((partition, commit))
+    short = commit[:7]
+    names = [
+        sync.cluster
+        for sync, horizon in synced
+        if sync.partition == partition
+        and (
+            pushed <= horizon
+            if pushed is not None and horizon is not None
+            else sync.manifest_commit[:7] == short
+        )
+    ]
+    return tuple(sorted(names)) if len(names) > 1 else tuple(names)
 
 
 def _commit_time(commit_times: CommitTimes, sync: ClusterSync) -> str | None:
@@ -302,6 +319,11 @@ class JourneyIndex:
         self.deployments: dict[Key, Deployment] = {}
         self.clusters: dict[Key, ClusterSync] = {}
         self.commit_times: CommitTimes = {}
+        # Push times are learned only once a cluster sync exists (they cost a full load).
+        self._commits_known = False
+        self._commit_refs: dict[tuple[str, str], dict[Key, str] | Key] = {}
+        self._horizon_moved = False
+        self._moved_commits: set[tuple[str, str]] = set()
         # Oldest first (bisect with key=order_key); snapshots reverse it.
         self._ordered: list[Deployment] = []
         self.generation = 0
@@ -371,13 +393,12 @@ class JourneyIndex:
         with no_gc():
             built = self._build(rows, now)
             if self.clusters:
-                for deployment in built:
-                    self._remember_commit(deployment)
-                syncs = list(self.clusters.values())
-                for deployment in built:
-                    names = synced_clusters(deployment, syncs, self.commit_times)
-                    deployment.synced_clusters = names  # fresh objects, not shared yet
+                self._commits_known = True
+                self._learn_commits(built)
+                self._sync_all(built)
             self._ordered = sorted(self.deployments.values(), key=order_key)
+        self._horizon_moved = False
+        self._moved_commits.clear()
         self.generation += 1
 
     def _build(self, rows: Iterable[Row], now: datetime) -> list[Deployment]:
@@ -463,31 +484,133 @@ class JourneyIndex:
             self._put(to_deployment(row, now), changed)
 
         if clusters_changed:
-            if not self.commit_times:  # first cluster sync seen: learn the push times now
-                for deployment in self.deployments.values():
-                    self._remember_commit(deployment)
+            if not self._commits_known:  # first cluster sync seen: learn the push times now
+                self._learn_commits(self.deployments.values())
+                self._commits_known = True
             changed |= self._resync(list(self.deployments.values()))
         elif self.clusters and changed:
-            changed |= self._resync([self.deployments[k] for k in changed if k in self.deployments])
+            if self._horizon_moved:
+                changed |= self._resync(list(self.deployments.values()))
+            else:
+                keys = set(changed)
+                for ck in self._moved_commits:
+                    if ck in self._commit_refs:
+                        keys.update(self._refs(ck))
+                changed |= self._resync([self.deployments[k] for k in keys if k in self.deployments])
+        self._horizon_moved = False
+        self._moved_commits.clear()
         if changed:
             self.generation += 1
         return changed
 
+    def _sync_all(self, built: list[Deployment]) -> None:
+        """``synced_clusters`` of freshly built (not yet shared) deployments, in bulk:
+        per partition the horizons are computed once and, when all are known, the test
+        is one string comparison per cluster."""
+        groups: dict[str, list[Horizon]] = {}
+        for sync, horizon in horizons(self.clusters.values(), self.commit_times):
+            groups.setdefault(sync.partition, []).append((sync, horizon))
+        plans = {
+            partition: (
+                sorted((h, sync.cluster) for sync, h in synced) if all(h for _, h in synced) else None,
+                synced,
+            )
+            for partition, synced in groups.items()
+        }
+        times = self.commit_times
+        for d in built:
+            plan = plans.get(d.partition)
+            if plan is None:
+                continue
+            commit = d.row.get("manifestCommitId")
+            if not commit:
+                continue
+            pushed = times.get((d.partition, commit.lower()))
+            fast, synced = plan
+            if fast is not None and pushed is not None:
+                names = [cluster for horizon, cluster in fast if pushed <= horizon]
+                d.synced_clusters = tuple(sorted(names)) if len(names) > 1 else tuple(names)
+            else:
+                d.synced_clusters = synced_clusters(d, synced, times)
+
+    def _learn_commits(self, deployments: Iterable[Deployment]) -> None:
+        """Push times of every manifest commit (bulk form of ``_remember_commit``).
+
+        A commit carried by one deployment records just that deployment's key (no dict
+        per commit); :meth:`_refs` turns it into a dict when a second one arrives."""
+        refs, times = self._commit_refs, self.commit_times
+        for d in deployments:
+            get = d.row.get
+            commit = get("manifestCommitId")
+            if not commit:
+                continue
+            when = get("p3FinishedAt") or d.updated_iso
+            if not when:
+                continue
+            ck = (d.partition, commit.lower())
+            known = times.get(ck)
+            if known is None:
+                refs[ck] = (d.partition, d.id)
+                times[ck] = when
+            else:
+                self._refs(ck)[(d.partition, d.id)] = when
+                if when < known:
+                    times[ck] = when
+
+    def _refs(self, ck: tuple[str, str]) -> dict[Key, str]:
+        """Deployments carrying a commit, with their push times."""
+        refs = self._commit_refs.get(ck)
+        if refs is None:
+            refs = self._commit_refs[ck] = {}
+        elif isinstance(refs, tuple):  # a single owner, stored compactly
+            refs = self._commit_refs[ck] = {refs: self.commit_times[ck]}
+        return refs
+
     def _remember_commit(self, deployment: Deployment) -> None:
         commit = deployment.row.get("manifestCommitId")
-        if commit:
-            when = _manifest_time(deployment)
-            if when is not None:
-                self.commit_times[(deployment.partition, commit.lower())] = when
+        when = _manifest_time(deployment) if commit else None
+        if commit and when:
+            ck = (deployment.partition, commit.lower())
+            refs = self._refs(ck)
+            refs[deployment.key] = when
+            self._set_commit_time(ck, min(refs.values()))
+
+    def _forget_commit(self, deployment: Deployment) -> None:
+        commit = deployment.row.get("manifestCommitId")
+        if not commit:
+            return
+        ck = (deployment.partition, commit.lower())
+        if ck not in self._commit_refs:
+            return
+        refs = self._refs(ck)
+        if refs.pop(deployment.key, None) is None:
+            return
+        if refs:
+            self._set_commit_time(ck, min(refs.values()))
+        else:
+            del self._commit_refs[ck]
+            self._set_commit_time(ck, None)
+
+    def _set_commit_time(self, ck: tuple[str, str], when: str | None) -> None:
+        """A commit's push time is the earliest of the deployments carrying it; when a
+        synced commit's time moves, every deployment's sync horizon moves with it."""
+        if self.commit_times.get(ck) == when:
+            return
+        if when is None:
+            del self.commit_times[ck]
+        else:
+            self.commit_times[ck] = when
+        self._moved_commits.add(ck)  # every deployment carrying it has a new push time
+        if any(c.partition == ck[0] and _same_commit(c.manifest_commit, ck[1]) for c in self.clusters.values()):
+            self._horizon_moved = True
 
     def _drop(self, key: Key, changed: set[Key]) -> None:
         old = self.deployments.pop(key, None)
         if old is None:
             return
         changed.add(key)
-        commit = old.row.get("manifestCommitId")
-        if commit:
-            self.commit_times.pop((old.partition, commit.lower()), None)
+        if self._commits_known:
+            self._forget_commit(old)
         i = self._locate(old)
         if i is not None:
             del self._ordered[i]
@@ -506,16 +629,16 @@ class JourneyIndex:
         key = deployment.key
         self.deployments[key] = deployment
         changed.add(key)
-        if self.clusters:
+        if self._commits_known:
             self._remember_commit(deployment)
         i = bisect.bisect_right(self._ordered, deployment.updated_iso, key=order_key)
         self._ordered.insert(i, deployment)
 
     def _resync(self, deployments: list[Deployment]) -> set[Key]:
-        syncs = list(self.clusters.values())
+        synced = horizons(self.clusters.values(), self.commit_times)
         changed = set()
         for deployment in deployments:
-            names = synced_clusters(deployment, syncs, self.commit_times)
+            names = synced_clusters(deployment, synced, self.commit_times)
             if names != deployment.synced_clusters:
                 # Deployments are shared with earlier snapshots: replace, never mutate.
                 fresh = deployment.with_clusters(names)

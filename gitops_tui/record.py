@@ -19,7 +19,7 @@ import asyncio
 import hashlib
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 
 from .model import CLUSTER_SYNC_KIND, RECORDED_STATUSES, Row, cluster_partition
@@ -49,6 +49,14 @@ _PR_STATE_ALIASES = {
 
 class RecordError(Exception):
     """The flags do not describe a stage we can record (message is for the user)."""
+
+
+class NothingToUpdate(RecordError):
+    """The stage refers to a deployment the table does not have (a data problem)."""
+
+
+class _Reroute(Exception):
+    """The row changed under us so that it no longer fits: redo the lookup."""
 
 
 def normalize_status(value: str | None) -> str | None:
@@ -137,6 +145,7 @@ _REQUIRED = {
 
 def validate(rec: StageRecord) -> tuple[str, StageRecord]:
     """Check the flags for the stage; returns the stage and the record, normalised."""
+    rec = StageRecord(**{f.name: _clean(getattr(rec, f.name)) for f in fields(rec)})
     stage = infer_stage(rec)
     missing = [flag for name, flag in _REQUIRED[stage] if not getattr(rec, name)]
     status = normalize_status(rec.status)
@@ -150,10 +159,7 @@ def validate(rec: StageRecord) -> tuple[str, StageRecord]:
         value = getattr(rec, name)
         if value and parse_iso(value) is None:
             raise RecordError(f"--{name.replace('_', '-')} {value!r} is not an ISO-8601 time")
-    clean = {f.name: _clean(getattr(rec, f.name)) for f in fields(rec)}
-    clean["status"] = status
-    clean["pr_state"] = normalize_pr_state(rec.pr_state)
-    return stage, StageRecord(**clean)
+    return stage, replace(rec, status=status, pr_state=normalize_pr_state(rec.pr_state))
 
 
 def _clean(value: str | None) -> str | None:
@@ -167,6 +173,15 @@ def row_key(*identity: str | None) -> str:
     """A Bedrock-shaped RowKey (12 lowercase hex) derived from a deployment's identity."""
     text = "\x1f".join(part or "" for part in identity)
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
+
+
+async def _find_tag(store: Store, partition: str, tag: str) -> list[Versioned]:
+    """Rows of an image tag: as given (bedrock stores stage 1's tag as is), else the
+    lower-cased tag (bedrock's stage-2 copies lower-case it)."""
+    found = await store.find(partition, "imageTag", tag)
+    if not found and tag.lower() != tag:
+        found = await store.find(partition, "imageTag", tag.lower())
+    return found
 
 
 def _lower(value: str | None) -> str | None:
@@ -227,9 +242,14 @@ def _apply(old: Row, changes: Row) -> Row:
 
 
 async def _update(
-    store: Store, current: Versioned, change: Callable[[Row], Row]
+    store: Store,
+    current: Versioned,
+    change: Callable[[Row], Row],
+    fits: Callable[[Row], bool] | None = None,
 ) -> Row:
-    """Replace ``current`` with ``change(current.row)``, re-reading and retrying on conflict."""
+    """Replace ``current`` with ``change(current.row)``, re-reading and retrying on
+    conflict; if the re-read row no longer ``fits`` (another pipeline took it), the
+    whole lookup is redone instead (:class:`_Reroute`)."""
     for attempt in range(MAX_ATTEMPTS):
         new_row = _apply(current.row, change(current.row))
         try:
@@ -238,8 +258,8 @@ async def _update(
         except ConflictError:
             await _pause(attempt)
             fresh = await store.get(current.row["PartitionKey"], current.row["RowKey"])
-            if fresh is None:
-                raise StoreError(f"row {current.row['RowKey']} vanished while being updated") from None
+            if fresh is None or (fits is not None and not fits(fresh.row)):
+                raise _Reroute from None
             current = fresh
     raise StoreError(f"row {current.row['RowKey']}: still conflicting after {MAX_ATTEMPTS} attempts")
 
@@ -278,26 +298,32 @@ async def record(
         "manifest-push": _record_manifest_push,
         "cluster-sync": _record_cluster_sync,
     }[stage]
-    return await writer(store, rec, now)
+    for attempt in range(MAX_ATTEMPTS):
+        try:
+            return await writer(store, rec, now)
+        except _Reroute:
+            await _pause(attempt)
+    raise StoreError(f"{stage} stage: the rows kept changing for {MAX_ATTEMPTS} attempts")
 
 
 async def _record_image(store: Store, rec: StageRecord, now: datetime) -> list[Row]:
     """Stage 1: one row per image build; re-runs of the same build update it."""
 
     def change(old: Row) -> Row:
+        # Stored as given, as bedrock's stage 1 does (a tag is the registry's tag).
         return {
-            "p1": _lower(rec.p1),
-            "imageTag": _lower(rec.image_tag),
-            "commitId": _lower(rec.commit_id),
-            "service": _lower(rec.service),
+            "p1": rec.p1,
+            "imageTag": rec.image_tag,
+            "commitId": rec.commit_id,
+            "service": rec.service,
             **({"sourceRepo": _lower(rec.repository)} if rec.repository else {}),
             **_stage_columns("p1", rec, old, now),
             **_common_columns(rec),
         }
 
     found = [
-        v for v in await store.find(rec.partition, "imageTag", _lower(rec.image_tag) or "")
-        if v.row.get("p1") == _lower(rec.p1)
+        v for v in await _find_tag(store, rec.partition, rec.image_tag or "")
+        if v.row.get("p1") in (rec.p1, _lower(rec.p1))
     ]
     if found:
         return [await _update(store, v, change) for v in found]
@@ -310,7 +336,13 @@ async def _record_hld(store: Store, rec: StageRecord, now: datetime) -> list[Row
     env, p2, hld = _lower(rec.env), _lower(rec.p2), _lower(rec.hld_commit_id)
 
     def change(old: Row) -> Row:
+        stale: Row = {}
+        if hld and old.get("hldCommitId") and old["hldCommitId"] != hld:
+            # A new HLD commit has not been rendered yet: the old manifest stage is void.
+            stale = dict.fromkeys(("p3", "p3Status", "p3StartedAt", "p3FinishedAt", "p3Url",
+                                   "manifestCommitId", "manifestRepo"))
         return {
+            **stale,
             "p2": p2,
             "env": env,
             **({"hldCommitId": hld} if hld else {}),
@@ -320,18 +352,22 @@ async def _record_hld(store: Store, rec: StageRecord, now: datetime) -> list[Row
             **_common_columns(rec),
         }
 
-    siblings = await store.find(rec.partition, "imageTag", _lower(rec.image_tag) or "")
+    def same_run(row: Row) -> bool:
+        return row.get("p2") == p2 and row.get("env") == env
+
+    def fresh(row: Row) -> bool:
+        return not row.get("p2") and (not row.get("env") or row.get("env") == env)
+
+    siblings = await _find_tag(store, rec.partition, rec.image_tag or "")
     # The same stage run again (same release, same ring): update, never duplicate.
-    same_run = [v for v in siblings if v.row.get("p2") == p2 and v.row.get("env") == env]
-    if same_run:
-        return [await _update(store, same_run[0], change)]
-    # Bedrock's rule: the first row this image has not yet sent to any ring.
-    fresh = [
-        v for v in siblings
-        if not v.row.get("p2") and (not v.row.get("env") or v.row.get("env") == env)
-    ]
-    if fresh:
-        return [await _update(store, fresh[0], change)]
+    again = [v for v in siblings if same_run(v.row)]
+    if again:
+        return [await _update(store, again[0], change, same_run)]
+    # Bedrock's rule: the first row this image has not yet sent to any ring. If another
+    # pipeline takes it first (a second ring released at once), start over.
+    unsent = [v for v in siblings if fresh(v.row)]
+    if unsent:
+        return [await _update(store, unsent[0], change, lambda row: fresh(row) or same_run(row))]
     # Same image into another ring (or no image row at all): a new deployment row that
     # carries the image build's facts over from a sibling, as bedrock does.
     source = next((v.row for v in siblings if v.row.get("p1")), siblings[0].row if siblings else {})
@@ -342,7 +378,7 @@ async def _record_hld(store: Store, rec: StageRecord, now: datetime) -> list[Row
         if source.get(k)
     }
     key = row_key(rec.partition, "hld", _lower(rec.image_tag), env, p2)
-    base = {"PartitionKey": rec.partition, "RowKey": key, "imageTag": _lower(rec.image_tag), **carried}
+    base = {"PartitionKey": rec.partition, "RowKey": key, "imageTag": rec.image_tag, **carried}
     return [await _insert_or_update(store, base, change)]
 
 
@@ -387,7 +423,7 @@ async def _record_manifest_push(store: Store, rec: StageRecord, now: datetime) -
 
     found = await store.find(rec.partition, "p3", p3 or "")
     if not found:
-        raise RecordError(
+        raise NothingToUpdate(
             f"no deployment has manifest build --p3 {rec.p3}: record the manifest stage "
             "(--p3 with --hld-commit-id) first"
         )

@@ -185,3 +185,25 @@ def test_record_with_bedrock_storage_flags(azurite, tmp_path):
     cfg2 = azure_yaml(tmp_path, azurite, "flagtable", "  account_key: ${env:KEY}\n")
     (d,) = json.loads(run_cli("--config", str(cfg2), "get", "-o", "json", env={"KEY": azurite.account_key}).stdout)
     assert (d["partition"], d["status"], d["stages"][0]["status"]) == ("hello", "waiting", "succeeded")
+
+
+def test_get_since_far_back_and_import_with_a_bom(tmp_path):
+    cfg = sqlite_config(tmp_path, partition=None)
+    path = tmp_path / "bom.json"
+    path.write_text("\ufeff" + (SPEKTATE / "deployments.json").read_text(), encoding="utf-8")
+    result = run_cli("--config", str(cfg), "import", str(path))
+    assert result.returncode == 0 and "imported 92 entities" in result.stdout, result.stderr
+    far = run_cli("--config", str(cfg), "get", "--since", "100000000d")
+    assert far.returncode == 2 and "Traceback" not in far.stderr
+
+
+def test_sqlite_store_uses_the_configured_table(tmp_path):
+    cfg = tmp_path / "t.yaml"
+    cfg.write_text(f"store:\n  path: {tmp_path / 'x.db'}\n  table: mytelemetry\n  partition: p\n")
+    assert run_cli("--config", str(cfg), "record", "--cluster", "east", "--manifest-commit-id", "abc1234").returncode == 0
+    import sqlite3
+
+    tables = {r[0] for r in sqlite3.connect(tmp_path / "x.db").execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert "mytelemetry" in tables and "deployments" not in tables
+    bad = run_cli("--config", str(cfg), "record", "-t", "no-such;table", "--cluster", "e", "--manifest-commit-id", "a")
+    assert bad.returncode == 2 and "--table-name" in bad.stderr

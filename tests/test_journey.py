@@ -92,6 +92,9 @@ def t(minutes: float) -> str:
         (dict(p1="1", p1Status="succeeded", p2="2", p2Status="succeeded", prState="closed"), "canceled"),
         (dict(p1="1", p1Status="succeeded", p2="2", p2Status="succeeded", prState="abandoned"), "canceled"),
         (dict(p1="1", p1Status="succeeded", p2="2", p2Status="succeeded", p3="3", p3Status="succeeded"), "succeeded"),
+        # GitHub calls merged PRs "closed": past the manifest stage the stages decide.
+        (dict(p1="1", p1Status="succeeded", p2="2", p2Status="succeeded", prState="closed",
+              p3="3", p3Status="succeeded"), "succeeded"),
         (dict(p1="1", p1Status="succeeded", p2="2", p2Status="succeeded", p3="3", p3Status="started"), "in_progress"),
         (dict(p1="1", p2="2", p3="3"), "unknown"),
         (dict(p1="1", p1Status="succeeded", p2="2"), "unknown"),
@@ -132,6 +135,9 @@ def test_cluster_sync_counts_ancestors_not_only_the_exact_commit():
     assert synced == {"a": ("east", "west"), "b": ("east", "west"), "c": ("west",)}
 
 
+COMMITS = ["aaaaaaa", "bbbbbbb", "ccccccc"]
+
+
 @pytest.mark.parametrize("seed", range(25))
 def test_incremental_apply_matches_a_full_merge(seed):
     # Random batches over few keys and few identities: rows join, leave and switch
@@ -145,6 +151,13 @@ def test_incremental_apply_matches_a_full_merge(seed):
         for _ in range(rng.choice([1, 1, 2, 5])):
             key = f"{rng.randrange(25):012x}"
             roll = rng.random()
+            if roll < 0.08:  # a cluster reports the manifest commit it applied
+                cluster = rng.choice(["east", "west"])
+                sync = {"PartitionKey": "p.clusters", "RowKey": cluster, "kind": "clusterSync",
+                        "cluster": cluster, "manifestCommitId": rng.choice(COMMITS), "syncedAt": t(400 - step)}
+                rows[cluster] = sync
+                batch.append(sync)
+                continue
             if roll < 0.2:
                 cols = dict(RowKey=key, p3=str(rng.randrange(2)), hldCommitId="fff0000")
             elif roll < 0.3:
@@ -152,13 +165,18 @@ def test_incremental_apply_matches_a_full_merge(seed):
             else:
                 cols = dict(RowKey=key, p1=str(rng.randrange(4)), imageTag=f"img-{rng.randrange(2)}",
                             env=rng.choice(["dev", "prod", None]), hldCommitId=rng.choice(["abc1234", None]),
-                            p1Status=rng.choice(["started", "succeeded", None]))
+                            p1Status=rng.choice(["started", "succeeded", None]),
+                            manifestCommitId=rng.choice([*COMMITS, None]),
+                            p3FinishedAt=rng.choice([t(400 - step), None]))
             new = row(Timestamp=t(400 - step), **cols)
             rows[key] = new
             batch.append(new)
         index.apply(batch, FROZEN)
-    expected = [(d.id, d.status, d.duplicates, d.updated_iso) for d in merge(rows.values(), FROZEN)]
-    got = [(d.id, d.status, d.duplicates, d.updated_iso) for d in index.snapshot().deployments]
+    def seen(deployments):
+        return [(d.id, d.status, d.duplicates, d.updated_iso, d.synced_clusters) for d in deployments]
+
+    expected = seen(merge(rows.values(), FROZEN))
+    got = seen(index.snapshot().deployments)
     assert sorted(got) == sorted(expected)
     assert [d[3] for d in got] == sorted((d[3] for d in got), reverse=True)
     assert index.row_count == len(rows)

@@ -260,3 +260,48 @@ async def _all(store):
     async for page in store.scan():
         rows.extend(page)
     return rows
+
+
+async def test_two_rings_released_at_once_make_two_deployments(store):
+    import asyncio
+
+    await record(store, R(p1="100", image_tag="app-100", commit_id="abc1234", service="app", status="succeeded"))
+    await asyncio.gather(
+        record(store, R(p2="200", image_tag="app-100", env="dev", hld_commit_id="1111111", status="succeeded")),
+        record(store, R(p2="201", image_tag="app-100", env="prod", hld_commit_id="2222222", status="succeeded")),
+    )
+    rows, _ = await load_all(store)
+    assert sorted((r["env"], r["p2"], r["hldCommitId"]) for r in rows) == [
+        ("dev", "200", "1111111"), ("prod", "201", "2222222")]
+    assert all(r["p1"] == "100" and r["commitId"] == "abc1234" for r in rows)
+
+
+async def test_a_bedrock_tag_in_mixed_case_is_joined_not_orphaned(store):
+    # bedrock's stage 1 stores the tag as given; our stage 2 must find it.
+    await store.insert({"PartitionKey": P, "RowKey": "0123456789ab", "p1": "12",
+                        "imageTag": "hello-bedrock-Feature-X-12", "commitId": "abc1234", "service": "hello-bedrock"})
+    await record(store, R(p2="7", image_tag="hello-bedrock-Feature-X-12", env="dev", hld_commit_id="1234567"))
+    rows, _ = await load_all(store)
+    assert len(rows) == 1
+    assert (rows[0]["RowKey"], rows[0]["p2"], rows[0]["imageTag"]) == ("0123456789ab", "7", "hello-bedrock-Feature-X-12")
+
+
+async def test_rerun_release_with_a_new_hld_commit_voids_the_old_manifest_stage(store):
+    await record(store, R(p1="1", image_tag="t-1", commit_id="abc1234", service="svc", status="succeeded"))
+    await record(store, R(p2="2", image_tag="t-1", env="dev", hld_commit_id="1111111", status="succeeded"))
+    await record(store, R(p3="3", hld_commit_id="1111111", status="succeeded"))
+    await record(store, R(p3="3", manifest_commit_id="aaaaaaa"))
+    await record(store, R(p2="2", image_tag="t-1", env="dev", hld_commit_id="2222222", status="succeeded"))
+    rows, _ = await load_all(store)
+    assert len(rows) == 1
+    assert rows[0]["hldCommitId"] == "2222222"
+    assert not rows[0].get("p3") and not rows[0].get("manifestCommitId") and not rows[0].get("p3Status")
+    (d,) = merge(rows, FROZEN)
+    assert d.status == "waiting"  # the new HLD commit awaits its manifest build
+
+
+def test_cli_manifest_push_for_an_unknown_build_is_a_data_error(tmp_path):
+    cfg = sqlite_config(tmp_path)
+    result = run_cli("--config", str(cfg), "record", "--p3", "404", "--manifest-commit-id", "abc1234")
+    assert result.returncode == 1
+    assert "no deployment has manifest build --p3 404" in result.stderr

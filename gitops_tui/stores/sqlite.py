@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import sqlite3
 import threading
 import uuid
@@ -31,6 +32,7 @@ from ..model import KNOWN_COLUMNS, Row, cluster_partition
 from ..timefmt import to_iso, utcnow
 from .base import ConflictError, StoreError, TableMissingError, Versioned
 
+_COLUMN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,254}")
 # Columns the writer looks rows up by get an expression index each.
 _INDEXED = ("imageTag", "hldCommitId", "pr", "p1", "p3")
 
@@ -203,13 +205,15 @@ class SqliteStore:
         return None if found is None else Versioned(orjson.loads(found[0]), found[1])
 
     async def find(self, partition: str, column: str, value: str) -> list[Versioned]:
+        if not _COLUMN_NAME.fullmatch(column):
+            raise StoreError(f"{self.description}: {column!r} is not a column name")
+        # The JSON path is written into the SQL, not bound: only then does it match the
+        # expression indexes on the columns the writer looks rows up by.
         sql = (
             f'SELECT doc, etag FROM "{self.table}" '
-            'WHERE "PartitionKey"=? AND json_extract(doc, ?)=? ORDER BY seq'
+            f"WHERE \"PartitionKey\"=? AND json_extract(doc, '{_json_path(column)}')=? ORDER BY seq"
         )
-        found = await self._run(
-            lambda conn: conn.execute(sql, (partition, _json_path(column), value)).fetchall()
-        )
+        found = await self._run(lambda conn: conn.execute(sql, (partition, value)).fetchall())
         return [Versioned(orjson.loads(doc), etag) for doc, etag in found]
 
     async def count(self) -> int:
