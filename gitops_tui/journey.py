@@ -322,8 +322,8 @@ class JourneyIndex:
         # Push times are learned only once a cluster sync exists (they cost a full load).
         self._commits_known = False
         self._commit_refs: dict[tuple[str, str], dict[Key, str] | Key] = {}
-        self._horizon_moved = False
-        self._moved_commits: set[tuple[str, str]] = set()
+        # Push times of commits as they were before the current batch touched them.
+        self._before: dict[tuple[str, str], str | None] = {}
         # Oldest first (bisect with key=order_key); snapshots reverse it.
         self._ordered: list[Deployment] = []
         self.generation = 0
@@ -397,8 +397,7 @@ class JourneyIndex:
                 self._learn_commits(built)
                 self._sync_all(built)
             self._ordered = sorted(self.deployments.values(), key=order_key)
-        self._horizon_moved = False
-        self._moved_commits.clear()
+        self._before.clear()
         self.generation += 1
 
     def _build(self, rows: Iterable[Row], now: datetime) -> list[Deployment]:
@@ -489,16 +488,16 @@ class JourneyIndex:
                 self._commits_known = True
             changed |= self._resync(list(self.deployments.values()))
         elif self.clusters and changed:
-            if self._horizon_moved:
+            moved, horizon_moved = self._moved()
+            if horizon_moved:
                 changed |= self._resync(list(self.deployments.values()))
             else:
                 keys = set(changed)
-                for ck in self._moved_commits:
+                for ck in moved:
                     if ck in self._commit_refs:
                         keys.update(self._refs(ck))
                 changed |= self._resync([self.deployments[k] for k in keys if k in self.deployments])
-        self._horizon_moved = False
-        self._moved_commits.clear()
+        self._before.clear()
         if changed:
             self.generation += 1
         return changed
@@ -592,17 +591,28 @@ class JourneyIndex:
             self._set_commit_time(ck, None)
 
     def _set_commit_time(self, ck: tuple[str, str], when: str | None) -> None:
-        """A commit's push time is the earliest of the deployments carrying it; when a
-        synced commit's time moves, every deployment's sync horizon moves with it."""
-        if self.commit_times.get(ck) == when:
+        """A commit's push time is the earliest of the deployments carrying it. The time
+        it had before this batch is kept, so ``apply`` re-checks only real moves."""
+        known = self.commit_times.get(ck)
+        if known == when:
             return
+        self._before.setdefault(ck, known)
         if when is None:
             del self.commit_times[ck]
         else:
             self.commit_times[ck] = when
-        self._moved_commits.add(ck)  # every deployment carrying it has a new push time
-        if any(c.partition == ck[0] and _same_commit(c.manifest_commit, ck[1]) for c in self.clusters.values()):
-            self._horizon_moved = True
+
+    def _moved(self) -> tuple[set[tuple[str, str]], bool]:
+        """Commits whose push time this batch changed, and whether one is a synced one
+        (then every deployment's sync horizon moved)."""
+        moved = {ck for ck, was in self._before.items() if self.commit_times.get(ck) != was}
+        self._before.clear()
+        synced = any(
+            c.partition == ck[0] and _same_commit(c.manifest_commit, ck[1])
+            for ck in moved
+            for c in self.clusters.values()
+        )
+        return moved, synced
 
     def _drop(self, key: Key, changed: set[Key]) -> None:
         old = self.deployments.pop(key, None)
