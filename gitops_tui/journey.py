@@ -228,63 +228,39 @@ def collapse(rows: list[Row]) -> tuple[Row, tuple[str, ...]]:
     return merged, others
 
 
-def _same_commit(a: str, b: str) -> bool:
-    """Short and full shas of one commit match by prefix (7+ characters)."""
-    a, b = a.lower(), b.lower()
-    if len(a) < 7 or len(b) < 7:
-        return a == b
-    return a.startswith(b) or b.startswith(a)
-
-
-CommitTimes = dict[tuple[str, str], str]  # (partition, manifest commit) -> ISO push time
-
-
+CommitKey = tuple[str, str]  # (partition, first seven characters of a manifest commit)
 Horizon = tuple[ClusterSync, "str | None"]
 
 
-def horizons(clusters: Iterable[ClusterSync], commit_times: CommitTimes) -> list[Horizon]:
-    """Each cluster sync with the push time of its commit (computed once per pass)."""
-    return [(sync, _commit_time(commit_times, sync)) for sync in clusters]
+def commit_key(partition: str, commit: str) -> CommitKey:
+    """Short and full shas of one commit share a key (their first seven characters)."""
+    return (partition, commit[:7].lower())
 
 
-def synced_clusters(
-    deployment: Deployment, synced: list[Horizon], commit_times: CommitTimes
-) -> tuple[str, ...]:
+def synced_clusters(deployment: Deployment, synced: list[Horizon]) -> tuple[str, ...]:
     """Names of the clusters that run this deployment's manifest commit or a later one.
 
-    With both push times known, "the synced commit or a later push" is one comparison
-    (the synced commit itself has the same push time); otherwise only the exact commit
-    (short and full shas match on their first seven characters) counts.
+    A cluster's *horizon* is when the commit it applied was pushed (or, if no deployment
+    carries that commit, when it synced); a deployment pushed at or before the horizon
+    on the same (linear) manifest branch is live there. Without a push time of its own
+    only the exact commit counts.
     """
     commit = deployment.row.get("manifestCommitId")
     if not commit:
         return ()
-    commit = commit.lower()
     partition = deployment.partition
-    pushed = commit_times.get((partition, commit))
-    short = commit[:7]
+    pushed = _manifest_time(deployment)
+    short = commit[:7].lower()
     names = [
         sync.cluster
         for sync, horizon in synced
         if sync.partition == partition
         and (
-            pushed <= horizon
-            if pushed is not None and horizon is not None
-            else sync.manifest_commit[:7] == short
+            (pushed is not None and horizon is not None and pushed <= horizon)
+            or sync.manifest_commit[:7] == short
         )
     ]
     return tuple(sorted(names)) if len(names) > 1 else tuple(names)
-
-
-def _commit_time(commit_times: CommitTimes, sync: ClusterSync) -> str | None:
-    """When the synced commit was pushed, if we saw it; else when the cluster synced."""
-    commit = sync.manifest_commit
-    found = commit_times.get((sync.partition, commit))
-    if found is None and len(commit) > 7:
-        found = commit_times.get((sync.partition, commit[:7]))
-    if found is None and sync.synced_at is not None:
-        found = to_iso(sync.synced_at)
-    return found
 
 
 def _manifest_time(deployment: Deployment) -> str | None:
@@ -318,12 +294,9 @@ class JourneyIndex:
         self._member_rows: dict[Key, Row] = {}
         self.deployments: dict[Key, Deployment] = {}
         self.clusters: dict[Key, ClusterSync] = {}
-        self.commit_times: CommitTimes = {}
-        # Push times are learned only once a cluster sync exists (they cost a full load).
-        self._commits_known = False
-        self._commit_refs: dict[tuple[str, str], dict[Key, str] | Key] = {}
-        # Push times of commits as they were before the current batch touched them.
-        self._before: dict[tuple[str, str], str | None] = {}
+        # For each commit a cluster has synced: the deployments carrying it and their
+        # push times (its horizon is the earliest). Only these few commits are tracked.
+        self._carriers: dict[CommitKey, dict[Key, str]] = {}
         # Oldest first (bisect with key=order_key); snapshots reverse it.
         self._ordered: list[Deployment] = []
         self.generation = 0
@@ -393,11 +366,9 @@ class JourneyIndex:
         with no_gc():
             built = self._build(rows, now)
             if self.clusters:
-                self._commits_known = True
-                self._learn_commits(built)
+                self._find_carriers(built)
                 self._sync_all(built)
             self._ordered = sorted(self.deployments.values(), key=order_key)
-        self._before.clear()
         self.generation += 1
 
     def _build(self, rows: Iterable[Row], now: datetime) -> list[Deployment]:
@@ -444,6 +415,7 @@ class JourneyIndex:
         Invariant: a row lives in its own deployment, or — while its duplicate group has
         more than one member — in ``_member_rows`` behind the group's collapsed one.
         """
+        horizons_before = self._horizons() if self.clusters else []
         touched_groups: set[Group] = set()
         pending: dict[Key, Row] = {}  # rows to rebuild as deployments of their own
         changed: set[Key] = set()
@@ -483,144 +455,90 @@ class JourneyIndex:
             self._put(to_deployment(row, now), changed)
 
         if clusters_changed:
-            if not self._commits_known:  # first cluster sync seen: learn the push times now
-                self._learn_commits(self.deployments.values())
-                self._commits_known = True
+            self._find_carriers(self.deployments.values())
             changed |= self._resync(list(self.deployments.values()))
         elif self.clusters and changed:
-            moved, horizon_moved = self._moved()
-            if horizon_moved:
+            before = horizons_before
+            if self._horizons() != before:  # a synced commit's push time moved
                 changed |= self._resync(list(self.deployments.values()))
             else:
-                keys = set(changed)
-                for ck in moved:
-                    if ck in self._commit_refs:
-                        keys.update(self._refs(ck))
-                changed |= self._resync([self.deployments[k] for k in keys if k in self.deployments])
-        self._before.clear()
+                changed |= self._resync([self.deployments[k] for k in changed if k in self.deployments])
         if changed:
             self.generation += 1
         return changed
+
+    def _horizons(self) -> list[Horizon]:
+        """Each cluster sync with its horizon (see :func:`synced_clusters`)."""
+        out = []
+        for sync in self.clusters.values():
+            carriers = self._carriers.get(commit_key(sync.partition, sync.manifest_commit))
+            if carriers:
+                horizon: str | None = min(carriers.values())
+            else:
+                horizon = to_iso(sync.synced_at) if sync.synced_at is not None else None
+            out.append((sync, horizon))
+        return out
+
+    def _find_carriers(self, deployments: Iterable[Deployment]) -> None:
+        """Which deployments carry the commits the clusters synced (one pass)."""
+        self._carriers = {commit_key(c.partition, c.manifest_commit): {} for c in self.clusters.values()}
+        for d in deployments:
+            self._carry(d)
+
+    def _carry(self, d: Deployment) -> None:
+        commit = d.row.get("manifestCommitId")
+        if commit:
+            carriers = self._carriers.get((d.partition, commit[:7].lower()))
+            when = _manifest_time(d)
+            if carriers is not None and when:
+                carriers[(d.partition, d.id)] = when
+
+    def _uncarry(self, d: Deployment) -> None:
+        commit = d.row.get("manifestCommitId")
+        if commit:
+            carriers = self._carriers.get((d.partition, commit[:7].lower()))
+            if carriers is not None:
+                carriers.pop((d.partition, d.id), None)
 
     def _sync_all(self, built: list[Deployment]) -> None:
         """``synced_clusters`` of freshly built (not yet shared) deployments, in bulk:
         per partition the horizons are computed once and, when all are known, the test
         is one string comparison per cluster."""
         groups: dict[str, list[Horizon]] = {}
-        for sync, horizon in horizons(self.clusters.values(), self.commit_times):
+        for sync, horizon in self._horizons():
             groups.setdefault(sync.partition, []).append((sync, horizon))
         plans = {
             partition: (
-                sorted((h, sync.cluster) for sync, h in synced) if all(h for _, h in synced) else None,
+                [(h, sync.cluster, sync.manifest_commit[:7]) for sync, h in synced]
+                if all(h for _, h in synced) else None,
                 synced,
             )
             for partition, synced in groups.items()
         }
-        times = self.commit_times
         for d in built:
             plan = plans.get(d.partition)
             if plan is None:
                 continue
-            commit = d.row.get("manifestCommitId")
-            if not commit:
-                continue
-            pushed = times.get((d.partition, commit.lower()))
-            fast, synced = plan
-            if fast is not None and pushed is not None:
-                names = [cluster for horizon, cluster in fast if pushed <= horizon]
-                d.synced_clusters = tuple(sorted(names)) if len(names) > 1 else tuple(names)
-            else:
-                d.synced_clusters = synced_clusters(d, synced, times)
-
-    def _learn_commits(self, deployments: Iterable[Deployment]) -> None:
-        """Push times of every manifest commit (bulk form of ``_remember_commit``).
-
-        A commit carried by one deployment records just that deployment's key (no dict
-        per commit); :meth:`_refs` turns it into a dict when a second one arrives."""
-        refs, times = self._commit_refs, self.commit_times
-        for d in deployments:
             get = d.row.get
             commit = get("manifestCommitId")
             if not commit:
                 continue
-            when = get("p3FinishedAt") or d.updated_iso
-            if not when:
-                continue
-            ck = (d.partition, commit.lower())
-            known = times.get(ck)
-            if known is None:
-                refs[ck] = (d.partition, d.id)
-                times[ck] = when
+            pushed = get("p3FinishedAt") or d.updated_iso
+            fast, synced = plan
+            if fast is not None and pushed:
+                short = commit[:7].lower()
+                names = [c for horizon, c, synced_short in fast if pushed <= horizon or synced_short == short]
+                d.synced_clusters = tuple(sorted(names)) if len(names) > 1 else tuple(names)
             else:
-                self._refs(ck)[(d.partition, d.id)] = when
-                if when < known:
-                    times[ck] = when
-
-    def _refs(self, ck: tuple[str, str]) -> dict[Key, str]:
-        """Deployments carrying a commit, with their push times."""
-        refs = self._commit_refs.get(ck)
-        if refs is None:
-            refs = self._commit_refs[ck] = {}
-        elif isinstance(refs, tuple):  # a single owner, stored compactly
-            refs = self._commit_refs[ck] = {refs: self.commit_times[ck]}
-        return refs
-
-    def _remember_commit(self, deployment: Deployment) -> None:
-        commit = deployment.row.get("manifestCommitId")
-        when = _manifest_time(deployment) if commit else None
-        if commit and when:
-            ck = (deployment.partition, commit.lower())
-            refs = self._refs(ck)
-            refs[deployment.key] = when
-            self._set_commit_time(ck, min(refs.values()))
-
-    def _forget_commit(self, deployment: Deployment) -> None:
-        commit = deployment.row.get("manifestCommitId")
-        if not commit:
-            return
-        ck = (deployment.partition, commit.lower())
-        if ck not in self._commit_refs:
-            return
-        refs = self._refs(ck)
-        if refs.pop(deployment.key, None) is None:
-            return
-        if refs:
-            self._set_commit_time(ck, min(refs.values()))
-        else:
-            del self._commit_refs[ck]
-            self._set_commit_time(ck, None)
-
-    def _set_commit_time(self, ck: tuple[str, str], when: str | None) -> None:
-        """A commit's push time is the earliest of the deployments carrying it. The time
-        it had before this batch is kept, so ``apply`` re-checks only real moves."""
-        known = self.commit_times.get(ck)
-        if known == when:
-            return
-        self._before.setdefault(ck, known)
-        if when is None:
-            del self.commit_times[ck]
-        else:
-            self.commit_times[ck] = when
-
-    def _moved(self) -> tuple[set[tuple[str, str]], bool]:
-        """Commits whose push time this batch changed, and whether one is a synced one
-        (then every deployment's sync horizon moved)."""
-        moved = {ck for ck, was in self._before.items() if self.commit_times.get(ck) != was}
-        self._before.clear()
-        synced = any(
-            c.partition == ck[0] and _same_commit(c.manifest_commit, ck[1])
-            for ck in moved
-            for c in self.clusters.values()
-        )
-        return moved, synced
+                d.synced_clusters = synced_clusters(d, synced)
 
     def _drop(self, key: Key, changed: set[Key]) -> None:
         old = self.deployments.pop(key, None)
         if old is None:
             return
         changed.add(key)
-        if self._commits_known:
-            self._forget_commit(old)
+        if self._carriers:
+            self._uncarry(old)
         i = self._locate(old)
         if i is not None:
             del self._ordered[i]
@@ -639,16 +557,16 @@ class JourneyIndex:
         key = deployment.key
         self.deployments[key] = deployment
         changed.add(key)
-        if self._commits_known:
-            self._remember_commit(deployment)
+        if self._carriers:
+            self._carry(deployment)
         i = bisect.bisect_right(self._ordered, deployment.updated_iso, key=order_key)
         self._ordered.insert(i, deployment)
 
     def _resync(self, deployments: list[Deployment]) -> set[Key]:
-        synced = horizons(self.clusters.values(), self.commit_times)
+        synced = self._horizons()
         changed = set()
         for deployment in deployments:
-            names = synced_clusters(deployment, synced, self.commit_times)
+            names = synced_clusters(deployment, synced)
             if names != deployment.synced_clusters:
                 # Deployments are shared with earlier snapshots: replace, never mutate.
                 fresh = deployment.with_clusters(names)
