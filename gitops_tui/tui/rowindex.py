@@ -149,7 +149,7 @@ def _value_matches(actual: str | tuple[str, ...] | None, pattern: str, rx: re.Pa
 
 
 def _narrow(
-    entries: list[Entry], term: Term, primed: bool = False,
+    entries: list[Entry], term: Term,
     distinct: Callable[[str], set[str | None]] | None = None,
 ) -> list[Entry]:
     """The entries that satisfy one term (list comprehensions: a few ms per 100k).
@@ -157,8 +157,10 @@ def _narrow(
     no deployment has, then costs nothing)."""
     value, negate = term.value, term.negate
     if term.field is None:
-        if not primed:
-            missing = [e for e in entries if e.hay is None]
+        # Haystacks missing still are built here: priming may be under way, and entries
+        # built by later updates have none yet (trusting "primed" crashed a filter).
+        missing = [e for e in entries if e.hay is None]
+        if missing:
             with no_gc():
                 for e in missing:
                     e.hay = haystack(e.d)
@@ -202,13 +204,13 @@ def _term_cost(term: Term) -> int:
 
 
 def apply_query(
-    query: Query, entries: list[Entry], primed: bool = False,
+    query: Query, entries: list[Entry],
     distinct: Callable[[str], set[str | None]] | None = None,
 ) -> list[Entry]:
     """The entries matching every term, in their order (same result as Query.matches).
-    ``primed``: every entry has its haystack already; ``distinct``: see ``_narrow``."""
+    ``distinct``: see ``_narrow``."""
     for term in sorted(query.terms, key=_term_cost):
-        entries = _narrow(entries, term, primed, distinct)
+        entries = _narrow(entries, term, distinct)
         if not entries:
             break
     return entries
@@ -408,7 +410,7 @@ class RowIndex:
             self.view = list(self.base)
         else:
             source = self.view if refines(query, self.query) else self.base
-            self.view = apply_query(query, source, self.primed, self._distinct_values)
+            self.view = apply_query(query, source, self._distinct_values)
             self._remember(str(query), self.view)
         self.query = query
         self.query_text = text

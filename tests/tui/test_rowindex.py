@@ -207,3 +207,22 @@ def test_remembered_filters_are_forgotten_when_the_data_changes() -> None:
     assert len(index) == before + 1
     assert [d.key for d in index.deployments()] == [
         d.key for d in Query.parse("img-2").filter(journey.snapshot().deployments)]
+
+
+def test_free_text_after_priming_and_an_update_covers_the_changed_rows() -> None:
+    # The demo crashed here: priming had finished, an update replaced deployments (new
+    # entries, haystacks not built yet) and the first free-text filter hit None.
+    rows = synthetic_rows(200, seed=5)
+    journey = JourneyIndex()
+    journey.load(rows, NOW)
+    index = RowIndex()
+    index.load(journey.snapshot())
+    while not index.prime(50):
+        pass
+    changed = [dict(row, author="Zed Fresh", Timestamp=to_iso(NOW)) for row in rows[:5]]
+    journey.apply(changed, NOW)
+    index.update(journey.snapshot(changed=[(r["PartitionKey"], r["RowKey"]) for r in changed]))
+    index.set_query("zed fresh")
+    assert sorted(e.d.id for e in index.view) == sorted(r["RowKey"] for r in changed)
+    index.set_query("!\"zed fresh\"")
+    assert len(index.view) == len(index.base) - 5
