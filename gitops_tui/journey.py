@@ -29,6 +29,7 @@ from .model import (
     CLUSTER_PARTITION_SUFFIX,
     CLUSTER_SYNC_KIND,
     ClusterSync,
+    PR_STATE_ALIASES,
     RECORDED_TO_STATUS,
     Deployment,
     Row,
@@ -37,16 +38,6 @@ from .model import (
 from .timefmt import parse_iso, to_iso
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_PR_STATES = {
-    "open": "open",
-    "active": "open",
-    "opened": "open",
-    "merged": "merged",
-    "completed": "merged",
-    "closed": "closed",
-    "abandoned": "closed",
-    "declined": "closed",
-}
 _STATUS_OF: dict[str | None, str] = dict(RECORDED_TO_STATUS)
 _TERMINAL = frozenset({"succeeded", "failed", "canceled"})
 
@@ -67,20 +58,6 @@ def is_cluster_row(row: Row) -> bool:
     return row.get("kind") == CLUSTER_SYNC_KIND or str(row.get("PartitionKey", "")).endswith(
         CLUSTER_PARTITION_SUFFIX
     )
-
-
-def service_name(value: str | None) -> str | None:
-    """Legacy rows may hold ``owner/repo``: the service is the repo part."""
-    if not value:
-        return None
-    return value.rsplit("/", 1)[-1] or None
-
-
-def pr_state(value: str | None) -> str | None:
-    """Normalise provider PR states (active/completed/abandoned…) to open/merged/closed."""
-    if not value:
-        return None
-    return _PR_STATES.get(value.strip().lower())
 
 
 def row_time(row: Row) -> datetime | None:
@@ -130,7 +107,7 @@ def to_deployment(row: Row, now: datetime) -> Deployment:
     get = row.get
     p1, p2, p3 = get("p1"), get("p2"), get("p3")
     s1, s2, s3 = get("p1Status"), get("p2Status"), get("p3Status")
-    state = _PR_STATES.get(get("prState"))
+    state = PR_STATE_ALIASES.get(get("prState"))
     key = (s1 or (1 if p1 else 0), s2 or (1 if p2 else 0), s3 or (1 if p3 else 0), state == "closed")
     status = _STATUS_MEMO.get(key)
     if status is None:

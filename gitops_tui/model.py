@@ -68,6 +68,13 @@ STATUSES: tuple[str, ...] = (
     "unknown",
 )
 PR_STATES: tuple[str, ...] = ("open", "merged", "closed")
+# How providers spell PR states (Azure DevOps: active/completed/abandoned; Bitbucket:
+# declined) -> ours. The writer normalises with it, the reader too (other writers).
+PR_STATE_ALIASES: dict[str, str] = {
+    "open": "open", "opened": "open", "active": "open",
+    "merged": "merged", "completed": "merged",
+    "closed": "closed", "abandoned": "closed", "declined": "closed",
+}
 
 # Cluster-sync records live in the same table under their own partition so that Bedrock
 # readers (which always filter on their partition) never see them: Spektate would even

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
 
-from .model import CLUSTER_SYNC_KIND, RECORDED_STATUSES, Row, cluster_partition
+from .model import CLUSTER_SYNC_KIND, PR_STATE_ALIASES, RECORDED_STATUSES, Row, cluster_partition
 from .stores.base import ConflictError, Store, StoreError, Versioned
 from .timefmt import parse_iso, to_iso, utcnow
 
@@ -39,11 +39,6 @@ _STATUS_ALIASES = {
     "failed": "failed", "failure": "failed", "error": "failed", "errored": "failed",
     "canceled": "canceled", "cancelled": "canceled", "skipped": "canceled",
     "abandoned": "canceled", "stopped": "canceled",
-}
-_PR_STATE_ALIASES = {
-    "open": "open", "opened": "open", "active": "open",
-    "merged": "merged", "completed": "merged",
-    "closed": "closed", "abandoned": "closed", "declined": "closed",
 }
 
 
@@ -74,7 +69,7 @@ def normalize_status(value: str | None) -> str | None:
 def normalize_pr_state(value: str | None) -> str | None:
     if value is None or value == "":
         return None
-    found = _PR_STATE_ALIASES.get(value.strip().lower())
+    found = PR_STATE_ALIASES.get(value.strip().lower())
     if found is None:
         raise RecordError(f"unknown PR state {value!r} (use open, merged or closed)")
     return found
