@@ -20,10 +20,14 @@ Rules (see ``shared/docs/telemetry.md``):
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable
-from operator import attrgetter
+from collections.abc import Iterable, Sequence
+from operator import attrgetter, itemgetter
+from sys import intern
 from datetime import UTC, datetime
 
+import orjson
+
+from . import rowblocks
 from .gcpause import no_gc
 from .model import (
     CLUSTER_PARTITION_SUFFIX,
@@ -31,10 +35,15 @@ from .model import (
     ClusterSync,
     PR_STATE_ALIASES,
     RECORDED_TO_STATUS,
+    HAY_FIELDS,
+    HAY_SEP,
+    PROJECTED_COLUMNS,
+    PROJECTION_VERSION,
     Deployment,
     Row,
     Snapshot,
 )
+from .rowblocks import RowBlock
 from .timefmt import parse_iso, to_iso
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -42,7 +51,7 @@ _STATUS_OF: dict[str | None, str] = dict(RECORDED_TO_STATUS)
 _TERMINAL = frozenset({"succeeded", "failed", "canceled"})
 
 Key = tuple[str, str]
-Group = tuple[str | None, ...]
+Group = str
 
 
 def _text(row: Row, column: str) -> str | None:
@@ -96,71 +105,99 @@ def _status_for(key: tuple[object, object, object, bool]) -> str:
 _STATUS_MEMO: dict[tuple[object, object, object, bool], str] = {}
 
 
-def to_deployment(row: Row, now: datetime) -> Deployment:
+# PROJECTED_COLUMNS behind a version slot, read from a row dict in one C-level call.
+_BLANK: dict[str, str] = {"": PROJECTION_VERSION, **dict.fromkeys(PROJECTED_COLUMNS, "")}
+_pick = itemgetter("", *PROJECTED_COLUMNS)
+
+
+def to_deployment(row: Row, now: datetime, src: object = None, i: int = 0) -> Deployment:
     """One deployment from one row (no duplicate collapse, no cluster sync).
+
+    ``src``/``i``: where the row is kept (a :class:`~gitops_tui.rowblocks.RowBlock` and
+    its index); by default the deployment keeps ``row`` itself.
+    """
+    try:
+        return from_projection(_pick({**_BLANK, **row}), now, row if src is None else src, i)
+    except (TypeError, AttributeError):  # a value that is not text (rows built by hand)
+        text = {k: _as_text(v) for k, v in row.items() if v is not None}
+        return from_projection(_pick({**_BLANK, **text}), now, row if src is None else src, i)
+
+
+def _as_text(value: object) -> str:
+    if isinstance(value, str):
+        return value
+    return to_iso(value) if isinstance(value, datetime) else str(value)
+
+
+def from_projection(values: Sequence[str], now: datetime, src: object, i: int = 0) -> Deployment:
+    """One deployment from a row's projection (``model.projection``, split): the
+    version, then ``PROJECTED_COLUMNS`` ("" where absent). ``src``/``i``: the row.
 
     The hot path of every full load, so it is straight-line code: the overall status is
     memoised on the few stage-status combinations there are, times are compared as
-    canonical ISO strings (they sort as times do) and parsed only when asked for, and the
-    stages themselves are built lazily by ``Deployment.stages``.
+    canonical ISO strings (they sort as times do) and parsed only when asked for, and
+    the stages themselves are built from the row on demand.
     """
-    get = row.get
-    p1, p2, p3 = get("p1"), get("p2"), get("p3")
-    s1, s2, s3 = get("p1Status"), get("p2Status"), get("p3Status")
-    state = PR_STATE_ALIASES.get(get("prState"))
+    (
+        _, p1, p2, p3, s1, s2, s3, pr_state, original, stamp, b1, b2, b3, e1, e2, e3,
+        service, env, partition, row_key, tag, hld, author, commit, pr, merged, manifest, title, _,
+    ) = values
+    state = PR_STATE_ALIASES.get(pr_state)
     key = (s1 or (1 if p1 else 0), s2 or (1 if p2 else 0), s3 or (1 if p3 else 0), state == "closed")
     status = _STATUS_MEMO.get(key)
     if status is None:
         status = _STATUS_MEMO[key] = _status_for(key)
 
-    changed = get("originalTimestamp") or get("Timestamp")
-    if changed is not None and not isinstance(changed, str):
-        changed = to_iso(changed)
-    started = finished = None
-    updated = changed
+    updated = original or stamp
+    started = ""
     if s1 or s2 or s3:
-        b1, b2, b3 = get("p1StartedAt"), get("p2StartedAt"), get("p3StartedAt")
-        e1, e2, e3 = get("p1FinishedAt"), get("p2FinishedAt"), get("p3FinishedAt")
         # In journey order: the journey began when its first stage did, and its latest
         # event is the last stage's.
         started = b1 or e1 or b2 or e2 or b3 or e3
         latest = e3 or b3 or e2 or b2 or e1 or b1
-        if latest and (not changed or latest > changed):
+        if latest and (not updated or latest > updated):
             updated = latest
-        if status in _TERMINAL:
-            finished = e3 or e2 or e1
-
-    service = get("service")
-    ring = get("env")
-    partition = get("PartitionKey") or ""
-    tag = get("imageTag")
+    manual = not p1 and not p2 and not tag and bool(p3)
+    if service:
+        service = intern(service.rsplit("/", 1)[-1])
+    ring = intern(env.lower()) if env else ""
     # Duplicate group: the same image build, ring and HLD commit; or the same manual
     # edit's manifest build. (Bedrock lower-cases what it writes: values compare as is.)
     if p1 or tag:
-        group: tuple[str | None, ...] | None = (partition, p1, tag, ring, get("hldCommitId"))
-    elif p3 and get("hldCommitId"):
-        group = (partition, None, None, get("hldCommitId"), p3)
+        group: str | None = _SEP.join(("i", partition, p1, tag, env, hld))
+    elif p3 and hld:
+        group = _SEP.join(("m", partition, hld, p3))
     else:
         group = None
+    # (A value with the separator in it shifts the fields after it in this one row's
+    # hay: its text is still found; only a sort by a later column could misplace the
+    # row. Checking every row cost a tenth of the merge.)
+    hay = _SEP.join((
+        manifest, e3, p1, tag, pr, merged, p3, started, row_key, partition, service, ring,
+        status, author, commit, state or "", hld, title, "manual" if manual else "", p2,
+        "",  # clusters: set by the sync
+    )).lower()
     return Deployment(
-        row,
-        get("RowKey") or "",
-        partition,
-        (service.rsplit("/", 1)[-1] or None) if service else None,
-        ring.lower() if ring else None,
+        src,
+        i,
+        (partition, row_key),
+        service or None,
+        ring or None,
         status,
         state,
-        not p1 and not p2 and not tag and bool(p3),
-        started,
-        updated or "",  # never None: it is the sort key
-        finished,
+        manual,
+        updated,  # never None: it is the sort key
         now,
+        intern(author) if author else None,
+        hay,
         (),
         (),
         group,
     )
 
 
+_SEP = HAY_SEP
+assert HAY_FIELDS[:2] == ("manifestCommitId", "pushedAt") and HAY_FIELDS[-1] == "clusters"
 def to_cluster_sync(row: Row) -> ClusterSync | None:
     """A cluster-sync record, or None if the row lacks a cluster or commit."""
     cluster = _text(row, "cluster") or _text(row, "RowKey")
@@ -222,12 +259,12 @@ def synced_clusters(deployment: Deployment, synced: list[Horizon]) -> tuple[str,
     on the same (linear) manifest branch is live there. Without a push time of its own
     only the exact commit counts.
     """
-    commit = deployment.row.get("manifestCommitId")
+    commit = deployment.hot("manifestCommitId")
     if not commit:
         return ()
     partition = deployment.partition
     pushed = _manifest_time(deployment)
-    short = commit[:7].lower()
+    short = commit[:7]
     names = [
         sync.cluster
         for sync, horizon in synced
@@ -241,7 +278,7 @@ def synced_clusters(deployment: Deployment, synced: list[Horizon]) -> tuple[str,
 
 
 def _manifest_time(deployment: Deployment) -> str | None:
-    return deployment.row.get("p3FinishedAt") or deployment.updated_iso
+    return deployment.pushed_iso or deployment.updated_iso
 
 
 # Ascending key for *oldest*-first order; the index keeps it and reverses for views.
@@ -263,7 +300,11 @@ class JourneyIndex:
     A deployment keeps its row; only rows of duplicate groups are kept beside them.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, compact: bool = False) -> None:
+        # compact: keep rows compressed in RowBlocks (see rowblocks); else as dicts.
+        self.compact = compact
+        self._open_blocks: list[RowBlock] = []
+        self._loading_duplicates: list[Deployment] = []
         # Duplicate groups: the first row's key per group, and the member list and rows
         # only for the rare groups with more than one row (saves a list per row).
         self._first: dict[Group, Key] = {}
@@ -338,45 +379,83 @@ class JourneyIndex:
 
     # -- bulk ----------------------------------------------------------------------
 
-    def load(self, rows: Iterable[Row], now: datetime) -> None:
+    def load(self, rows: Iterable[Row], now: datetime, docs: list[bytes] | None = None) -> None:
         """Take a whole table (one sort, no bisect: much faster than ``apply``)."""
-        with no_gc():
-            built = self._build(rows, now)
-            if self.clusters:
-                self._find_carriers(built)
-                self._sync_all(built)
-            self._ordered = sorted(self.deployments.values(), key=order_key)
-        self.generation += 1
+        self.add_page(list(rows), now, docs)
+        self.finish_load(now)
 
-    def _build(self, rows: Iterable[Row], now: datetime) -> list[Deployment]:
-        built = []
-        for row in rows:
-            kind = row.get("kind")
-            if kind == CLUSTER_SYNC_KIND or (row.get("PartitionKey") or "").endswith(CLUSTER_PARTITION_SUFFIX):
-                sync = to_cluster_sync(row)
-                if sync is not None:
-                    self.clusters[(row.get("PartitionKey") or "", row.get("RowKey") or "")] = sync
-                continue
-            built.append(to_deployment(row, now))
+    def add_page(self, rows: Sequence[Row], now: datetime, docs: list[bytes] | None = None) -> None:
+        """Take one page of a full load into a fresh index; :meth:`finish_load` ends it.
+
+        A compact index keeps the rows in open blocks for :meth:`take_open_blocks`,
+        using the store's JSON documents when it has them (``docs``, or the page's own
+        ``docs``), and builds deployments from the page's ``projections`` when it has
+        those: then the page is never decoded.
+        """
+        if self.generation:
+            raise RuntimeError("a full load goes into a fresh JourneyIndex")
+        docs = docs if docs is not None else getattr(rows, "docs", None)
+        projections = getattr(rows, "projections", None)
+        blocks: list[RowBlock] = []
+        if self.compact and len(rows):
+            blocks = rowblocks.blocks_for(rowblocks.encode(rows, docs))
+            self._open_blocks.extend(blocks)
+        else:
+            projections = None
+        width = rowblocks.BLOCK_ROWS
         deployments = self.deployments
         first = self._first
-        duplicates = []
-        for deployment in built:
-            key = (deployment.partition, deployment.id)
-            deployments[key] = deployment
-            group = deployment.group
-            if group is not None and first.setdefault(group, key) != key:
-                duplicates.append(deployment)
-        if not duplicates:
-            return built
-        for deployment in duplicates:  # rare: retried stages of legacy writers
-            self._join(deployment.group, deployment.key, deployment.row)  # type: ignore[arg-type]
-        for members in self._multi.values():
-            for key in members:
-                deployments.pop(key, None)
-            collapsed = self._collapsed(members, now)
-            deployments[collapsed.key] = collapsed
-        return list(deployments.values())
+        suffix = CLUSTER_PARTITION_SUFFIX
+        version = PROJECTION_VERSION + _SEP
+        with no_gc():
+            for j in range(len(rows)):
+                line = projections[j] if projections is not None else ""
+                if line.startswith(version):
+                    values = line.split(_SEP)
+                    deployment = from_projection(values, now, blocks[j // width], j % width)
+                    cluster = values[-1] == CLUSTER_SYNC_KIND
+                else:  # a row written before projections existed, or a store without them
+                    row = rows[j] if projections is None else orjson.loads(docs[j])  # type: ignore[index]
+                    if blocks:
+                        deployment = to_deployment(row, now, blocks[j // width], j % width)
+                    else:
+                        deployment = to_deployment(row, now)
+                    cluster = row.get("kind") == CLUSTER_SYNC_KIND
+                key = deployment.key
+                if cluster or key[0].endswith(suffix):
+                    sync = to_cluster_sync(deployment.row)
+                    if sync is not None:
+                        self.clusters[key] = sync
+                    continue
+                deployments[key] = deployment
+                group = deployment.group
+                if group is not None and first.setdefault(group, key) is not key:
+                    self._loading_duplicates.append(deployment)
+
+    def take_open_blocks(self) -> list[RowBlock]:
+        """Blocks filled since the last call, for the caller to seal (e.g. in a thread)."""
+        blocks, self._open_blocks = self._open_blocks, []
+        return blocks
+
+    def finish_load(self, now: datetime) -> None:
+        """Collapse duplicates, sync clusters and order what the pages brought."""
+        duplicates, self._loading_duplicates = self._loading_duplicates, []
+        deployments = self.deployments
+        with no_gc():
+            if duplicates:  # rare: retried stages of legacy writers
+                for deployment in duplicates:
+                    self._join(deployment.group, deployment.key, deployment.row)  # type: ignore[arg-type]
+                for members in self._multi.values():
+                    for key in members:
+                        deployments.pop(key, None)
+                    collapsed = self._collapsed(members, now)
+                    deployments[collapsed.key] = collapsed
+            if self.clusters:
+                # Nothing is published before the first generation: set in place.
+                self._find_carriers(deployments.values())
+                self._sync_all(list(deployments.values()))
+            self._ordered = sorted(deployments.values(), key=order_key)
+        self.generation += 1
 
     def _collapsed(self, members: list[Key], now: datetime) -> Deployment:
         merged, others = collapse([self._member_rows[k] for k in members])
@@ -386,12 +465,20 @@ class JourneyIndex:
 
     # -- incremental ---------------------------------------------------------------
 
-    def apply(self, rows: Iterable[Row], now: datetime) -> set[Key]:
+    def apply(self, rows: Iterable[Row], now: datetime, docs: list[bytes] | None = None) -> set[Key]:
         """Take new or changed rows; return the keys of deployments that changed.
 
         Invariant: a row lives in its own deployment, or — while its duplicate group has
         more than one member — in ``_member_rows`` behind the group's collapsed one.
         """
+        rows = list(rows)
+        where: dict[int, tuple[RowBlock, int]] = {}
+        if self.compact and rows:
+            # A poll brings few rows: compressed at once, one block per BLOCK_ROWS.
+            blocks = rowblocks.blocks_for(rowblocks.encode(rows, docs))
+            rowblocks.seal_all(blocks)
+            width = rowblocks.BLOCK_ROWS
+            where = {id(row): (blocks[j // width], j % width) for j, row in enumerate(rows)}
         horizons_before = self._horizons() if self.clusters else []
         touched_groups: set[Group] = set()
         pending: dict[Key, Row] = {}  # rows to rebuild as deployments of their own
@@ -405,8 +492,7 @@ class JourneyIndex:
                     self.clusters[key] = sync
                     clusters_changed = True
                 continue
-            old = pending.get(key) or self.row(key)
-            old_group = duplicate_key(old) if old is not None else None
+            old_group = self._group_of(key, pending)
             new_group = duplicate_key(row)
             self._drop(key, changed)
             if old_group is not None and old_group != new_group:
@@ -429,7 +515,7 @@ class JourneyIndex:
             if key in self._member_rows:  # part of a collapsed group, built above
                 continue
             self._drop(key, changed)
-            self._put(to_deployment(row, now), changed)
+            self._put(to_deployment(row, now, *where.get(id(row), (None, 0))), changed)
 
         if clusters_changed:
             self._find_carriers(self.deployments.values())
@@ -443,6 +529,14 @@ class JourneyIndex:
         if changed:
             self.generation += 1
         return changed
+
+    def _group_of(self, key: Key, pending: dict[Key, Row]) -> Group | None:
+        """The duplicate group the row with ``key`` is in now, if any."""
+        row = pending.get(key) or self._member_rows.get(key)
+        if row is not None:
+            return duplicate_key(row)
+        deployment = self.deployments.get(key)
+        return deployment.group if deployment is not None else None
 
     def _horizons(self) -> list[Horizon]:
         """Each cluster sync with its horizon (see :func:`synced_clusters`)."""
@@ -458,24 +552,31 @@ class JourneyIndex:
 
     def _find_carriers(self, deployments: Iterable[Deployment]) -> None:
         """Which deployments carry the commits the clusters synced (one pass)."""
-        self._carriers = {commit_key(c.partition, c.manifest_commit): {} for c in self.clusters.values()}
+        carriers = self._carriers = {
+            commit_key(c.partition, c.manifest_commit): {} for c in self.clusters.values()
+        }
+        wanted = {short for _, short in carriers}
+        sep = _SEP
         for d in deployments:
-            self._carry(d)
+            hay = d.hay
+            end = hay.find(sep)  # the manifest commit leads the hay
+            if end and hay[:min(end, 7)] in wanted:  # (one of very few commits)
+                self._carry(d)
 
     def _carry(self, d: Deployment) -> None:
-        commit = d.row.get("manifestCommitId")
+        commit = d.hot("manifestCommitId")
         if commit:
-            carriers = self._carriers.get((d.partition, commit[:7].lower()))
+            carriers = self._carriers.get((d.partition, commit[:7]))
             when = _manifest_time(d)
             if carriers is not None and when:
-                carriers[(d.partition, d.id)] = when
+                carriers[d.key] = when
 
     def _uncarry(self, d: Deployment) -> None:
-        commit = d.row.get("manifestCommitId")
+        commit = d.hot("manifestCommitId")
         if commit:
-            carriers = self._carriers.get((d.partition, commit[:7].lower()))
+            carriers = self._carriers.get((d.partition, commit[:7]))
             if carriers is not None:
-                carriers.pop((d.partition, d.id), None)
+                carriers.pop(d.key, None)
 
     def _sync_all(self, built: list[Deployment]) -> None:
         """``synced_clusters`` of freshly built (not yet shared) deployments, in bulk:
@@ -484,30 +585,45 @@ class JourneyIndex:
         groups: dict[str, list[Horizon]] = {}
         for sync, horizon in self._horizons():
             groups.setdefault(sync.partition, []).append((sync, horizon))
-        plans = {
-            partition: (
-                [(h, sync.cluster, sync.manifest_commit[:7]) for sync, h in synced]
-                if all(h for _, h in synced) else None,
-                synced,
-            )
-            for partition, synced in groups.items()
-        }
+        # Per partition: (cluster, horizon, synced short sha) with horizons lower-cased
+        # like the hay's push times (canonical ISO sorts the same either way), the
+        # earliest horizon, and every cluster: pushed before the earliest horizon, a
+        # deployment is live everywhere (the common case, one comparison).
+        plans = {}
+        for partition, synced in groups.items():
+            known = all(h for _, h in synced)
+            fast = [(h.lower(), s.cluster, s.manifest_commit[:7]) for s, h in synced] if known else None  # type: ignore[union-attr]
+            everywhere = tuple(sorted(s.cluster for s, _ in synced))
+            plans[partition] = (fast, min(f[0] for f in fast) if fast else "", everywhere, synced)
+        texts: dict[tuple[str, ...], str] = {}
+        sep = _SEP
         for d in built:
-            plan = plans.get(d.partition)
+            plan = plans.get(d.key[0])
             if plan is None:
                 continue
-            get = d.row.get
-            commit = get("manifestCommitId")
-            if not commit:
+            hay = d.hay
+            end = hay.find(sep)  # the manifest commit and push time lead the hay
+            if not end:
                 continue
-            pushed = get("p3FinishedAt") or d.updated_iso
-            fast, synced = plan
+            pushed = hay[end + 1:hay.find(sep, end + 1)] or d.updated_iso.lower()
+            fast, earliest, everywhere, synced = plan
             if fast is not None and pushed:
-                short = commit[:7].lower()
-                names = [c for horizon, c, synced_short in fast if pushed <= horizon or synced_short == short]
-                d.synced_clusters = tuple(sorted(names)) if len(names) > 1 else tuple(names)
+                if pushed <= earliest:
+                    names = everywhere
+                else:
+                    short = hay[:min(end, 7)]
+                    found = [c for horizon, c, synced_short in fast if pushed <= horizon or synced_short == short]
+                    names = tuple(sorted(found)) if len(found) > 1 else tuple(found)
             else:
-                d.synced_clusters = synced_clusters(d, synced)
+                names = synced_clusters(d, synced)
+            if names:
+                # Not yet shared with any snapshot: set in place. Fresh deployments end
+                # their hay with an empty clusters field.
+                text = texts.get(names)
+                if text is None:
+                    text = texts[names] = " ".join(names).lower()
+                d.synced_clusters = names
+                d.hay = hay + text
 
     def _drop(self, key: Key, changed: set[Key]) -> None:
         old = self.deployments.pop(key, None)

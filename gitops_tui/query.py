@@ -23,12 +23,12 @@ FIELDS: dict[str, Callable[[Deployment], str | tuple[str, ...] | None]] = {
     "status": lambda d: d.status,
     "id": lambda d: d.id,
     "partition": lambda d: d.partition,
-    "commit": lambda d: d.commit,
-    "image": lambda d: d.image_tag,
-    "pr": lambda d: d.pr,
-    "hld": lambda d: d.hld_commit,
-    "manifest": lambda d: d.manifest_commit,
-    "merged_by": lambda d: d.merged_by,
+    "commit": lambda d: d.hot("commitId"),
+    "image": lambda d: d.hot("imageTag"),
+    "pr": lambda d: d.hot("pr"),
+    "hld": lambda d: d.hot("hldCommitId"),
+    "manifest": lambda d: d.hot("manifestCommitId"),
+    "merged_by": lambda d: d.hot("mergedBy"),
     "cluster": lambda d: d.synced_clusters,
 }
 ALIASES = {"env": "ring", "svc": "service", "state": "status", "tag": "image", "by": "merged_by"}
@@ -56,20 +56,9 @@ class Term:
 
 
 def haystack(d: Deployment) -> str:
-    """Every searchable field of a deployment, lower-cased, in one string.
-
-    Read straight from the row: building the stages (six timestamps parsed) just for
-    their run ids would triple the cost of a first search over 100k deployments.
-    """
-    get = d.row.get
-    parts = [
-        d.id, d.partition, d.service, d.ring, d.status,
-        get("author"), get("commitId"), get("imageTag"), get("pr"), d.pr_state,
-        get("mergedBy"), get("hldCommitId"), get("manifestCommitId"), get("prTitle"),
-        " ".join(d.synced_clusters), "manual" if d.manual_hld_edit else None,
-        get("p1"), get("p2"), get("p3"),  # the stages' run ids
-    ]
-    return "\x1f".join(str(p) for p in parts if p).lower()
+    """Every searchable field of a deployment, lower-cased, in one string (its ``hay``,
+    built with the deployment: see ``model.HAY_FIELDS``)."""
+    return d.hay
 
 
 @dataclass(frozen=True)

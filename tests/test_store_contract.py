@@ -10,7 +10,7 @@ import os
 import re
 import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -65,7 +65,7 @@ async def scan_all(store: Store, page_size: int = 1000) -> tuple[list[dict[str, 
     rows: list[dict[str, Any]] = []
     pages = 0
     async for page in store.scan(page_size):
-        assert isinstance(page, list)
+        assert isinstance(page, Sequence) and all(isinstance(row, dict) for row in page)
         pages += 1
         rows.extend(page)
     return rows, pages

@@ -7,9 +7,11 @@ Error messages never carry secrets: stores build them from the safe ``descriptio
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
+
+import orjson
 
 from ..model import Row, cluster_partition
 
@@ -26,6 +28,44 @@ class TableMissingError(StoreError):
 
 class ConflictError(StoreError):
     """An insert found the key taken, or a replace found a newer ETag."""
+
+
+class Page(Sequence[Row]):
+    """One page of rows, decoded on first use.
+
+    A store that keeps rows as JSON (SQLite) also hands over ``docs``, the documents,
+    and ``projections`` (see ``model.projection``; "" where a row has none): a compact
+    journey builds deployments from those and never decodes the page.
+    """
+
+    __slots__ = ("_rows", "docs", "projections")
+
+    def __init__(
+        self,
+        rows: Iterable[Row] | None = None,
+        docs: list[bytes] | None = None,
+        projections: list[str] | None = None,
+    ) -> None:
+        self._rows = list(rows) if rows is not None else None
+        self.docs = docs
+        self.projections = projections
+
+    @property
+    def rows(self) -> list[Row]:
+        found = self._rows
+        if found is None:
+            loads = orjson.loads
+            found = self._rows = [loads(doc) for doc in self.docs or ()]
+        return found
+
+    def __len__(self) -> int:
+        return len(self._rows) if self._rows is not None else len(self.docs or ())
+
+    def __getitem__(self, i):  # type: ignore[no-untyped-def, override]
+        return self.rows[i]
+
+    def __iter__(self) -> Iterator[Row]:
+        return iter(self.rows)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +92,7 @@ class Store(Protocol):
 
     async def close(self) -> None: ...
 
-    def scan(self, page_size: int = 1000, first_page: int | None = None) -> AsyncIterator[list[Row]]:
+    def scan(self, page_size: int = 1000, first_page: int | None = None) -> AsyncIterator[Sequence[Row]]:
         """Every row in scope, page by page, following continuation to the end.
 
         A store may make the first page ``first_page`` rows long (newest first where it

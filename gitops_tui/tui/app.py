@@ -243,14 +243,14 @@ class GitopsApp(App[None]):
             gc.freeze()
             self._froze_gc = True
         if snapshot.loaded and not self.index.primed:
-            self._prime_haystacks()
+            self._prime_values()
 
     @work(exclusive=True, group="prime", name="prime")
-    async def _prime_haystacks(self) -> None:
-        """Precompute the free-text haystacks in small slices while the UI is idle."""
+    async def _prime_values(self) -> None:
+        """Precompute the value sets of filters and pickers, one pass per idle slice."""
         import asyncio
 
-        while not self.index.prime(3000):
+        while not self.index.prime(1):
             await asyncio.sleep(0.01)
 
     def _empty_message(self) -> str:
@@ -353,7 +353,7 @@ class GitopsApp(App[None]):
     def on_deployment_table_sort_changed(self, message: DeploymentTable.SortChanged) -> None:
         self._refresh_status()
         if self.snapshot is not None and self.snapshot.loaded and not self.index.primed:
-            self._prime_haystacks()  # a quick pass: entries keep their haystacks
+            self._prime_values()  # a new sort restarts nothing: the sets do not depend on it
 
     def action_back(self) -> None:
         """esc: leave the filter line, else leave a view, else clear the filter."""

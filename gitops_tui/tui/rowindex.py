@@ -10,10 +10,9 @@ user action and O(changed · log n) per incremental poll:
 - The default order is the journey's own: by last update, ties in the order the
   journey keeps them (a new deployment goes after its equals, as ``JourneyIndex._put``
   does), so a full load takes the snapshot's order as it is, without sorting.
-- An :class:`Entry` is a deployment and its cached haystack (every searchable field,
-  lower-cased, computed on first need or ahead of it in idle time); it lives as long as
-  its ``Deployment`` object: entries are kept in a dict keyed by ``(partition, id)``
-  and rebuilt only when the object identity changes.
+- An :class:`Entry` wraps a deployment (whose ``hay`` holds every searchable field,
+  lower-cased); it lives as long as its ``Deployment`` object: entries are kept in a
+  dict keyed by ``(partition, id)`` and rebuilt only when the object identity changes.
 - A filter that only narrows the previous one (a term typed further, a term added)
   filters the current ``view`` instead of ``base``; recent results are remembered
   (backspacing costs nothing) and a field value no deployment has (one typed halfway)
@@ -32,7 +31,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from ..gcpause import no_gc
 from ..model import Deployment, Snapshot
-from ..query import ALIASES, FIELDS, Query, Term, field_values, haystack
+from ..query import ALIASES, FIELDS, Query, Term, field_values
 
 Key = tuple[str, str]
 
@@ -42,23 +41,19 @@ _STATUS_RANK = {"failed": 0, "in_progress": 1, "waiting": 2, "unknown": 3, "canc
 
 
 class Entry:
-    """A deployment and its cached haystack (see the module docstring)."""
+    """A deployment in the index (see the module docstring)."""
 
-    __slots__ = ("d", "hay")
+    __slots__ = ("d",)
 
     def __init__(self, d: Deployment) -> None:
         self.d = d
-        self.hay: str | None = None
 
     @property
     def key(self) -> Key:
-        return (self.d.partition, self.d.id)
+        return self.d.key
 
     def haystack(self) -> str:
-        hay = self.hay
-        if hay is None:
-            hay = self.hay = haystack(self.d)
-        return hay
+        return self.d.hay
 
 
 def _service(e: Entry) -> str | None:
@@ -75,15 +70,15 @@ def _status(e: Entry) -> str | None:
 
 
 def _author(e: Entry) -> str | None:
-    author = e.d.row.get("author")
-    return str(author).lower() if author else None
+    author = e.d.author
+    return author.lower() if author else None
 
 
 # Fields as written (for completion), read straight off a deployment.
 _RAW_FIELDS: dict[str, Callable[[Entry], object]] = {
     "service": lambda e: e.d.service,
     "ring": lambda e: e.d.ring,
-    "author": lambda e: e.d.row.get("author"),
+    "author": lambda e: e.d.author,
 }
 
 # Fields read straight off a deployment, lower-cased (Query's FIELDS, for an Entry).
@@ -112,11 +107,12 @@ SORT_KEYS: dict[str, Callable[[Entry], object]] = {
     "service": lambda e: _service(e) or "\uffff",
     "ring": lambda e: e.d.ring or "\uffff",
     "author": lambda e: _author(e) or "\uffff",
-    "image": lambda e: _numeric(e.d.row.get("p1")),
-    "metadata": lambda e: _text(e.d.row.get("imageTag")),
-    "pr": lambda e: _numeric(e.d.row.get("pr")),
-    "merged_by": lambda e: _text(e.d.row.get("mergedBy")),
-    "manifest": lambda e: _numeric(e.d.row.get("p3")),
+    # From the hay (lower-cased already): decoding 100k rows per sort would take seconds.
+    "image": lambda e: _numeric(e.d.hot("p1")),
+    "metadata": lambda e: _text(e.d.hot("imageTag")),
+    "pr": lambda e: _numeric(e.d.hot("pr")),
+    "merged_by": lambda e: _text(e.d.hot("mergedBy")),
+    "manifest": lambda e: _numeric(e.d.hot("p3")),
     "clusters": lambda e: ",".join(e.d.synced_clusters) or "\uffff",
 }
 
@@ -157,16 +153,9 @@ def _narrow(
     no deployment has, then costs nothing)."""
     value, negate = term.value, term.negate
     if term.field is None:
-        # Haystacks missing still are built here: priming may be under way, and entries
-        # built by later updates have none yet (trusting "primed" crashed a filter).
-        missing = [e for e in entries if e.hay is None]
-        if missing:
-            with no_gc():
-                for e in missing:
-                    e.hay = haystack(e.d)
         if negate:
-            return [e for e in entries if value not in e.hay]  # type: ignore[operator]
-        return [e for e in entries if value in e.hay]  # type: ignore[operator]
+            return [e for e in entries if value not in e.d.hay]
+        return [e for e in entries if value in e.d.hay]
     wild = "*" in value or "?" in value
     rx = re.compile(fnmatch.translate(value)) if wild else None
     fast = _FAST_FIELDS.get(term.field)
@@ -180,7 +169,7 @@ def _narrow(
             return [e for e in entries if (e.d.status == value) != negate]
         if term.field == "service":
             return [e for e in entries if ((e.d.service or "").lower() == value) != negate]
-        return [e for e in entries if (str(e.d.row.get("author") or "").lower() == value) != negate]
+        return [e for e in entries if ((e.d.author or "").lower() == value) != negate]
     if fast is not None:
         # Few distinct values (services, rings, authors): decide each value once.
         memo: dict[str | None, bool] = {}
@@ -324,7 +313,7 @@ class RowIndex:
         append = base.append
         with no_gc():
             for d in reversed(snapshot.deployments):  # the journey's order, ascending
-                key = (d.partition, d.id)
+                key = d.key
                 entry = old.get(key)
                 if entry is None or entry.d is not d:
                     entry = Entry(d)
@@ -367,7 +356,7 @@ class RowIndex:
         found: dict[Key, Deployment] = {}
         wanted = set(changed)
         for d in snapshot.deployments:  # changes are nearly always the newest rows
-            key = (d.partition, d.id)
+            key = d.key
             if key in wanted:
                 found[key] = d
                 wanted.discard(key)
@@ -447,12 +436,11 @@ class RowIndex:
                 if self.snapshot is not None:
                     # From the journey's own order (ties as it keeps them) …
                     entries = self.entries
-                    self.base = [entries[(d.partition, d.id)] for d in reversed(self.snapshot.deployments)]
+                    self.base = [entries[d.key] for d in reversed(self.snapshot.deployments)]
                     if column is not None:  # … a stable sort on the column alone
                         self.base.sort(key=SORT_KEYS[column])
                 else:
                     self.base.sort(key=self._key)
-            self._prime_pos = 0
             self._memo.clear()  # (the distinct values stay: same deployments)
             self.view = apply_query(self.query, self.base) if self.query else list(self.base)
         self.descending = descending
@@ -460,29 +448,21 @@ class RowIndex:
 
     @property
     def primed(self) -> bool:
-        """Whether every haystack is computed (see :meth:`prime`)."""
-        return self._prime_pos >= len(self.base)
+        """Whether the value sets filters and pickers ask for are computed (see
+        :meth:`prime`)."""
+        return self._prime_pos >= len(_FAST_FIELDS) + len(_RAW_FIELDS)
 
-    def prime(self, budget: int = 4000) -> bool:
-        """Compute up to ``budget`` haystacks ahead of the first free-text filter, so
-        that keystroke does not pay for 100k of them. Returns True when all are done."""
-        base, i, done = self.base, self._prime_pos, 0
-        n = len(base)
-        with no_gc():
-            while i < n and done < budget:
-                entry = base[i]
-                if entry.hay is None:
-                    entry.hay = haystack(entry.d)
-                    done += 1
-                i += 1
-        self._prime_pos = i
-        if i >= n and done < budget:
-            # Idle time left: the value sets the filter and the pickers ask for.
-            for field in _FAST_FIELDS:
-                self._distinct_values(field)
-            for field in _RAW_FIELDS:
-                self.values(field)
-        return i >= n
+    def prime(self, budget: int = 1) -> bool:
+        """Compute up to ``budget`` of the value sets the filter and the pickers ask
+        for (each a pass over every deployment), ahead of the first use, in idle time.
+        Returns True when all are done."""
+        jobs = [*((self._distinct_values, f) for f in _FAST_FIELDS), *((self.values, f) for f in _RAW_FIELDS)]
+        while self._prime_pos < len(jobs) and budget > 0:
+            compute, field = jobs[self._prime_pos]
+            compute(field)
+            self._prime_pos += 1
+            budget -= 1
+        return self.primed
 
     # -- for the pickers ---------------------------------------------------------------
 

@@ -122,7 +122,7 @@ def cluster_summaries(
         by_partition.setdefault(summary.sync.partition, []).append(summary)
     seen: dict[tuple[str, str], set[tuple[str, str]]] = {}
     for d in deployments:
-        if not d.manifest_commit:
+        if not d.hot("manifestCommitId"):
             continue
         for summary in by_partition.get(d.partition, ()):
             name = summary.sync.cluster

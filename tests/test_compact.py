@@ -1,0 +1,195 @@
+"""Compact deployments: projections, compressed row blocks, and the monitor's load.
+
+The monitor keeps 100k deployments in under 1 KB each by building them from the
+SQLite store's projections and keeping whole rows compressed; every test here checks
+that this gives exactly what the plain merge of decoded rows gives.
+"""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from gitops_tui import rowblocks
+from gitops_tui.config import StoreConfig
+from gitops_tui.heap import release_free_memory
+from gitops_tui.journey import JourneyIndex, from_projection, merge, to_deployment
+from gitops_tui.model import HAY_SEP, Deployment, projection
+from gitops_tui.monitor import Monitor
+from gitops_tui.present import to_json
+from gitops_tui.stores.base import Page, load_all
+from gitops_tui.stores.sqlite import SqliteStore
+from gitops_tui.timefmt import to_iso
+
+from helpers import FROZEN, spektate_rows
+from test_journey import row, t
+
+
+def everything(d: Deployment) -> dict[str, Any]:
+    """All a deployment says, for comparing two of them."""
+    return {**to_json(d, FROZEN), "hay": d.hay, "group": d.group, "row": d.row,
+            "author_slot": d.author, "updated_iso": d.updated_iso, "started_iso": d.started_iso}
+
+
+def many_rows(n: int, seed: int = 3) -> list[dict[str, Any]]:
+    """Rows of every kind: full journeys, partial ones, manual edits, retried
+    duplicates, odd values, and two cluster syncs."""
+    rng = random.Random(seed)
+    rows = []
+    for i in range(n):
+        kind = rng.random()
+        if kind < 0.1:  # a manual HLD edit
+            cols = dict(p3=str(900 + i), p3Status="succeeded", hldCommitId=f"{i:07x}",
+                        manifestCommitId=f"m{i:06x}", p3FinishedAt=t(i))
+        else:
+            p1 = str(i // 2 if kind > 0.9 else i)  # some retried (duplicate) image builds
+            cols = dict(p1=p1, imageTag=f"svc-{p1}", commitId=f"{i:07x}", service="acme/Svc",
+                        env=rng.choice(["DEV", "prod", None]), author=rng.choice(["Ann Lee", "Bo", None]),
+                        p1Status=rng.choice(["started", "succeeded", "failed", None]),
+                        p1StartedAt=t(i + 5), p1FinishedAt=rng.choice([t(i + 1), None]),
+                        p2=rng.choice([str(i), None]), hldCommitId=rng.choice([f"h{i:06x}", None]),
+                        pr=rng.choice([str(i), None]), prState=rng.choice(["active", "completed", "abandoned", None]),
+                        prTitle=rng.choice(["Update Svc", "Ünïcode <b>[red]x[/]</b>", None]),
+                        manifestCommitId=rng.choice(["aaaaaaa", "bbbbbbb", None]),
+                        p3=rng.choice([str(i), None]), p3FinishedAt=rng.choice([t(i), None]))
+        rows.append(row(RowKey=f"{i:012x}", Timestamp=t(i / 2), **cols))
+    rows.append({"PartitionKey": "p.clusters", "RowKey": "east", "kind": "clusterSync",
+                 "cluster": "east", "manifestCommitId": "bbbbbbb", "syncedAt": t(3)})
+    rows.append({"PartitionKey": "p.clusters", "RowKey": "west", "kind": "clusterSync",
+                 "cluster": "west", "manifestCommitId": "aaaaaaa", "syncedAt": t(1)})
+    return rows
+
+
+@pytest.mark.parametrize("source", ["spektate", "synthetic"])
+def test_a_projection_builds_the_same_deployment_as_its_row(source):
+    rows = spektate_rows() if source == "spektate" else many_rows(300)
+    for r in rows:
+        line = projection(r)
+        assert line, r
+        built = from_projection(line.split(HAY_SEP), FROZEN, r)
+        assert everything(built) == everything(to_deployment(r, FROZEN))
+
+
+def test_a_value_with_a_separator_has_no_projection():
+    assert projection(row(p1="1", prTitle="a\x1fb")) == ""
+    assert projection(row(p1="1", prTitle="a\x1eb")) == ""
+    assert projection(row(p1="1", prTitle="a b")).startswith("v1\x1f")
+
+
+def test_rows_in_blocks_read_back_the_same_open_or_sealed():
+    rows = many_rows(600)
+    blocks = rowblocks.blocks_for(rowblocks.encode(rows))
+    assert [len(b) for b in blocks] == [256, 256, 90]
+    width = rowblocks.BLOCK_ROWS
+    for j in (0, 255, 256, 601):
+        assert blocks[j // width].row(j % width) == rows[j]
+    rowblocks.seal_all(blocks)
+    assert all(b.sealed for b in blocks)
+    assert sum(b.nbytes for b in blocks) < sum(map(len, rowblocks.encode(rows))) / 4
+    for j in range(len(rows)):
+        assert blocks[j // width].row(j % width) == rows[j]
+    copy = blocks[0].row(3)
+    copy["p1"] = "changed"  # a caller's copy: the block's row stays as it was
+    assert blocks[0].row(3) == rows[3]
+
+
+@pytest.mark.parametrize("with_projections", [True, False])
+def test_a_compact_load_equals_the_plain_merge(with_projections):
+    rows = many_rows(700, seed=11)
+    docs = [orjson.dumps(r) for r in rows]
+    projections = [projection(r) for r in rows] if with_projections else None
+    index = JourneyIndex(compact=True)
+    for start in range(0, len(rows), 250):  # pages, as a store hands them over
+        cut = slice(start, start + 250)
+        index.add_page(Page(None, docs[cut], projections[cut] if projections else None), FROZEN)
+    rowblocks.seal_all(index.take_open_blocks())
+    index.finish_load(FROZEN)
+    compact = index.snapshot().deployments
+    plain = merge(rows, FROZEN)
+    assert [everything(d) for d in compact] == [everything(d) for d in plain]
+    assert any(d.synced_clusters for d in compact) and any(d.duplicates for d in compact)
+    assert all(isinstance(d._src, rowblocks.RowBlock) for d in compact if not d.duplicates)
+
+
+def test_compact_updates_equal_the_plain_merge():
+    rows = many_rows(200, seed=5)
+    index = JourneyIndex(compact=True)
+    index.load(rows[:150], FROZEN)
+    rng = random.Random(8)
+    current = {(r["PartitionKey"], r["RowKey"]): r for r in rows[:150]}
+    for step in range(30):
+        batch = [dict(rng.choice(rows), Timestamp=t(-step), p1Status=rng.choice(["failed", "succeeded"]))
+                 for _ in range(rng.choice([1, 3]))]
+        batch.append(rows[150 + step])  # and a new row each time
+        index.apply(batch, FROZEN)
+        current.update({(r["PartitionKey"], r["RowKey"]): r for r in batch})
+    got = {d.key: everything(d) for d in index.snapshot().deployments}
+    expected = {d.key: everything(d) for d in merge(current.values(), FROZEN)}
+    assert got == expected
+
+
+async def test_sqlite_pages_carry_documents_and_projections(tmp_path: Path):
+    store = SqliteStore(StoreConfig(path=tmp_path / "t.db"))
+    await store.open(create=True)
+    rows = many_rows(120)
+    await store.upsert_many(rows)
+    pages = [page async for page in store.scan(50)]
+    await store.close()
+    assert [len(p) for p in pages] == [50, 50, 22]
+    for page in pages:
+        assert isinstance(page, Page) and len(page.docs) == len(page.projections) == len(page)
+        assert all(line.startswith("v1\x1f") for line in page.projections)
+        decoded = list(page)
+        assert [projection(r) for r in decoded] == page.projections
+    assert sorted(r["RowKey"] for p in pages for r in p) == sorted(r["RowKey"] for r in rows)
+
+
+async def test_a_table_from_before_projections_gets_the_column_and_still_loads(tmp_path: Path):
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    # The table as the previous version made it: no proj column.
+    conn.executescript(
+        'CREATE TABLE "deployments" (seq INTEGER PRIMARY KEY, "PartitionKey" TEXT NOT NULL, '
+        '"RowKey" TEXT NOT NULL, "Timestamp" TEXT NOT NULL, doc TEXT NOT NULL, etag TEXT NOT NULL);'
+    )
+    old = many_rows(40)
+    for seq, r in enumerate(old, 1):
+        conn.execute('INSERT INTO "deployments" VALUES (?, ?, ?, ?, ?, ?)',
+                     (seq, r["PartitionKey"], r["RowKey"], r.get("Timestamp", ""), orjson.dumps(r).decode(), f"e{seq}"))
+    conn.commit()
+    conn.close()
+    store = SqliteStore(StoreConfig(path=path))
+    monitor = Monitor(store, clock=lambda: FROZEN)
+    await monitor.load()
+    assert [everything(d) for d in monitor.snapshot.deployments] == [everything(d) for d in merge(old, FROZEN)]
+    new = row(RowKey="fresh", p1="7777", imageTag="svc-7777", Timestamp=to_iso(FROZEN))
+    await store.upsert_many([new])
+    await monitor.poll()
+    await store.close()
+    assert monitor.snapshot.deployments[0].id == "fresh"
+    with sqlite3.connect(path) as conn:
+        projections = dict(conn.execute('SELECT "RowKey", proj FROM "deployments"').fetchall())
+    assert projections["fresh"].startswith("v1\x1f") and projections[old[0]["RowKey"]] is None
+
+
+async def test_the_monitor_keeps_every_row_compressed(tmp_path: Path):
+    store = SqliteStore(StoreConfig(path=tmp_path / "t.db"))
+    await store.open(create=True)
+    await store.upsert_many(many_rows(1200, seed=2))
+    rows, _ = await load_all(store)  # as stored: the store sets each row's Timestamp
+    monitor = Monitor(store, clock=lambda: FROZEN, page_size=500, first_page=100)
+    await monitor.load()
+    await store.close()
+    deployments = monitor.snapshot.deployments
+    assert [everything(d) for d in deployments] == [everything(d) for d in merge(rows, FROZEN)]
+    blocks = {id(d._src): d._src for d in deployments if not d.duplicates}
+    assert blocks and all(isinstance(b, rowblocks.RowBlock) and b.sealed for b in blocks.values())
+
+
+def test_freed_heap_goes_back_to_the_os_on_this_machine():
+    assert release_free_memory() is True  # glibc (Linux CI); a no-op elsewhere
