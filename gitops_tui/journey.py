@@ -159,8 +159,10 @@ def from_projection(values: Sequence[str], now: datetime, src: object, i: int = 
             updated = latest
     manual = not p1 and not p2 and not tag and bool(p3)
     if service:
-        service = intern(service.rsplit("/", 1)[-1])
-    ring = intern(env.lower()) if env else ""
+        service = _SERVICES.get(service) or _shared(_SERVICES, service, service.rsplit("/", 1)[-1])
+    ring = (_RINGS.get(env) or _shared(_RINGS, env, env.lower())) if env else ""
+    if author:
+        author = _AUTHORS.get(author) or _shared(_AUTHORS, author, author)
     # Duplicate group: the same image build, ring and HLD commit; or the same manual
     # edit's manifest build. (Bedrock lower-cases what it writes: values compare as is.)
     if p1 or tag:
@@ -188,7 +190,7 @@ def from_projection(values: Sequence[str], now: datetime, src: object, i: int = 
         manual,
         updated,  # never None: it is the sort key
         now,
-        intern(author) if author else None,
+        author or None,
         hay,
         (),
         (),
@@ -198,6 +200,22 @@ def from_projection(values: Sequence[str], now: datetime, src: object, i: int = 
 
 _SEP = HAY_SEP
 assert HAY_FIELDS[:2] == ("manifestCommitId", "pushedAt") and HAY_FIELDS[-1] == "clusters"
+
+# Services, rings and authors repeat across 100k rows: each is derived once and the
+# deployments share one string object per value (a memo lookup is also 5x cheaper than
+# deriving it again).
+_SERVICES: dict[str, str] = {}
+_RINGS: dict[str, str] = {}
+_AUTHORS: dict[str, str] = {}
+
+
+def _shared(memo: dict[str, str], value: str, derived: str) -> str:
+    derived = intern(derived)
+    if len(memo) < 50_000:  # unbounded distinct values (a bad writer): stop remembering
+        memo[value] = derived
+    return derived
+
+
 def to_cluster_sync(row: Row) -> ClusterSync | None:
     """A cluster-sync record, or None if the row lacks a cluster or commit."""
     cluster = _text(row, "cluster") or _text(row, "RowKey")

@@ -115,7 +115,9 @@ class Monitor:
             now = self.clock()
             index = JourneyIndex(compact=True)
             loaded = 0
-            pages = self.store.scan(self.page_size, first_page=self.first_page).__aiter__()
+            # A store that can hand over projections (SQLite) spares the journey the decode.
+            scan = getattr(self.store, "scan_projected", None) or self.store.scan
+            pages = scan(self.page_size, first_page=self.first_page).__aiter__()
             shown = 0.0
             while True:
                 try:

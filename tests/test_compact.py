@@ -138,7 +138,7 @@ async def test_sqlite_pages_carry_documents_and_projections(tmp_path: Path):
     await store.open(create=True)
     rows = many_rows(120)
     await store.upsert_many(rows)
-    pages = [page async for page in store.scan(50)]
+    pages = [page async for page in store.scan_projected(50)]
     await store.close()
     assert [len(p) for p in pages] == [50, 50, 22]
     for page in pages:

@@ -98,6 +98,9 @@ class Store(Protocol):
         A store may make the first page ``first_page`` rows long (newest first where it
         can), so a view can draw its first screen before the rest arrives."""
 
+    # Optional: ``scan_projected(page_size, first_page)``, pages as ``scan`` gives them but
+    # with ``Page.docs`` and ``Page.projections`` (the monitor uses it when present).
+
     async def cursor_now(self) -> Cursor:
         """A cursor from which ``changed_since`` sees every later write.
 
