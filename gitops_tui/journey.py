@@ -149,11 +149,8 @@ def from_projection(values: Sequence[str], now: datetime, src: object, i: int = 
         status = _STATUS_MEMO[key] = _status_for(key)
 
     updated = original or stamp
-    started = ""
     if s1 or s2 or s3:
-        # In journey order: the journey began when its first stage did, and its latest
-        # event is the last stage's.
-        started = b1 or e1 or b2 or e2 or b3 or e3
+        # The latest event is the last stage's.
         latest = e3 or b3 or e2 or b2 or e1 or b1
         if latest and (not updated or latest > updated):
             updated = latest
@@ -175,7 +172,7 @@ def from_projection(values: Sequence[str], now: datetime, src: object, i: int = 
     # hay: its text is still found; only a sort by a later column could misplace the
     # row. Checking every row cost a tenth of the merge.)
     hay = _SEP.join((
-        manifest, e3, p1, tag, pr, merged, p3, started, row_key, partition, service, ring,
+        manifest, e3, p1, tag, pr, merged, p3, row_key, partition, service, ring,
         status, author, commit, state or "", hld, title, "manual" if manual else "", p2,
         "",  # clusters: set by the sync
     )).lower()
@@ -412,15 +409,18 @@ class JourneyIndex:
         """
         if self.generation:
             raise RuntimeError("a full load goes into a fresh JourneyIndex")
-        docs = docs if docs is not None else getattr(rows, "docs", None)
         projections = getattr(rows, "projections", None)
-        blocks: list[RowBlock] = []
-        if self.compact and len(rows):
-            blocks = rowblocks.blocks_for(rowblocks.encode(rows, docs))
-            self._open_blocks.extend(blocks)
-        else:
-            projections = None
+        joined = getattr(rows, "doc_blocks", None)
         width = rowblocks.BLOCK_ROWS
+        blocks: list[RowBlock] = []
+        if not self.compact or not len(rows):
+            projections = None
+        elif docs is None and joined and all(count == width for _, count in joined[:-1]):
+            blocks = [RowBlock(blob) for blob, _ in joined]  # the store's own blocks
+        else:
+            docs = docs if docs is not None else getattr(rows, "docs", None)
+            blocks = rowblocks.blocks_for(rowblocks.encode(rows, docs))
+        self._open_blocks.extend(blocks)
         deployments = self.deployments
         first = self._first
         suffix = CLUSTER_PARTITION_SUFFIX
@@ -433,7 +433,7 @@ class JourneyIndex:
                     deployment = from_projection(values, now, blocks[j // width], j % width)
                     cluster = values[-1] == CLUSTER_SYNC_KIND
                 else:  # a row written before projections existed, or a store without them
-                    row = rows[j] if projections is None else orjson.loads(docs[j])  # type: ignore[index]
+                    row = rows[j] if projections is None else orjson.loads(blocks[j // width].doc(j % width))
                     if blocks:
                         deployment = to_deployment(row, now, blocks[j // width], j % width)
                     else:
@@ -576,9 +576,8 @@ class JourneyIndex:
         wanted = {short for _, short in carriers}
         sep = _SEP
         for d in deployments:
-            hay = d.hay
-            end = hay.find(sep)  # the manifest commit leads the hay
-            if end and hay[:min(end, 7)] in wanted:  # (one of very few commits)
+            short = d.hay[:7]  # the manifest commit leads the hay
+            if short in wanted or (sep in short and short.partition(sep)[0] in wanted):
                 self._carry(d)
 
     def _carry(self, d: Deployment) -> None:
@@ -629,7 +628,7 @@ class JourneyIndex:
                 if pushed <= earliest:
                     names = everywhere
                 else:
-                    short = hay[:min(end, 7)]
+                    short = hay[:end] if end < 7 else hay[:7]
                     found = [c for horizon, c, synced_short in fast if pushed <= horizon or synced_short == short]
                     names = tuple(sorted(found)) if len(found) > 1 else tuple(found)
             else:

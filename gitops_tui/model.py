@@ -183,8 +183,7 @@ def stages_of(row: Row) -> tuple[Stage, ...]:
 HAY_FIELDS: tuple[str, ...] = (
     # First what a full load reads for every row (cluster sync), then the sort columns:
     # an early field is found without splitting the rest.
-    "manifestCommitId", "pushedAt", "p1", "imageTag", "pr", "mergedBy", "p3", "startedAt",
-    "id", "partition", "service", "ring", "status", "author", "commitId", "prState",
+    "manifestCommitId", "pushedAt", "p1", "imageTag", "pr", "mergedBy", "p3", "id", "partition", "service", "ring", "status", "author", "commitId", "prState",
     "hldCommitId", "prTitle", "manual", "p2", "clusters",
 )
 HAY_INDEX: dict[str, int] = {name: i for i, name in enumerate(HAY_FIELDS)}
@@ -274,14 +273,21 @@ class Deployment:
 
     @property
     def started_iso(self) -> str | None:
-        value = self.hot("startedAt")
-        return value.upper() if value else None  # canonical ISO has only T and Z as letters
+        """When the first stage started (read from the row: only a few views need it)."""
+        get = self.row.get
+        if not (get("p1Status") or get("p2Status") or get("p3Status")):
+            return None
+        for column in ("p1StartedAt", "p1FinishedAt", "p2StartedAt", "p2FinishedAt", "p3StartedAt", "p3FinishedAt"):
+            value = get(column)
+            if value:
+                return str(value)
+        return None
 
     @property
     def pushed_iso(self) -> str | None:
         """When the manifest was pushed (the manifest stage's finish), if recorded."""
         value = self.hot("pushedAt")
-        return value.upper() if value else None
+        return value.upper() if value else None  # canonical ISO has only T and Z as letters
 
     @property
     def finished_iso(self) -> str | None:

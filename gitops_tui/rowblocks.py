@@ -33,37 +33,37 @@ _ROW_CACHE = 1024  # decoded rows kept: a few screens of the table
 class RowBlock:
     """Up to ``BLOCK_ROWS`` rows as JSON documents; compressed once sealed."""
 
-    __slots__ = ("_docs", "_packed", "__weakref__")
+    __slots__ = ("_open", "_packed", "__weakref__")
 
-    def __init__(self, docs: list[bytes]) -> None:
-        self._docs: list[bytes] | None = docs
+    def __init__(self, docs: list[bytes] | bytes) -> None:
+        """``docs``: the documents, or the documents already joined by RS (0x1e)."""
+        self._open: list[bytes] | bytes | None = docs
         self._packed: bytes | None = None
 
+    def _docs(self) -> list[bytes]:
+        docs = self._open
+        if docs is None:
+            with _lock:
+                return _inflate(self)
+        return docs.split(_RS) if isinstance(docs, bytes) else docs
+
     def __len__(self) -> int:
-        docs = self._docs
-        if docs is not None:
-            return len(docs)
-        with _lock:
-            return len(_inflate(self))
+        return len(self._docs())
 
     @property
     def sealed(self) -> bool:
-        return self._docs is None
+        return self._open is None
 
     def seal(self) -> None:
         """Compress the documents (safe from a worker thread: a reader sees either)."""
-        docs = self._docs
+        docs = self._open
         if docs is None:
             return
-        self._packed = zlib.compress(_RS.join(docs), _LEVEL)
-        self._docs = None  # after _packed is set: readers check _docs first
+        self._packed = zlib.compress(docs if isinstance(docs, bytes) else _RS.join(docs), _LEVEL)
+        self._open = None  # after _packed is set: readers check _open first
 
     def doc(self, i: int) -> bytes:
-        docs = self._docs
-        if docs is not None:
-            return docs[i]
-        with _lock:
-            return _inflate(self)[i]
+        return self._docs()[i]
 
     def row(self, i: int) -> Row:
         """Row ``i`` as a fresh dict (callers may keep or change it)."""
@@ -81,8 +81,10 @@ class RowBlock:
 
     @property
     def nbytes(self) -> int:
-        docs = self._docs
-        return sum(map(len, docs)) if docs is not None else len(self._packed or b"")
+        docs = self._open
+        if docs is None:
+            return len(self._packed or b"")
+        return len(docs) if isinstance(docs, bytes) else sum(map(len, docs))
 
 
 # Shared by the event loop and worker threads (a merge reads duplicates' rows).

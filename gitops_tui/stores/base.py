@@ -33,22 +33,31 @@ class ConflictError(StoreError):
 class Page(Sequence[Row]):
     """One page of rows, decoded on first use.
 
-    A store that keeps rows as JSON (SQLite) also hands over ``docs``, the documents,
-    and ``projections`` (see ``model.projection``; "" where a row has none): a compact
-    journey builds deployments from those and never decodes the page.
+    A store that keeps rows as JSON (SQLite) also hands over the documents, ``docs``
+    (or, cheaper, ``doc_blocks``: consecutive documents joined by RS, 0x1e, with how
+    many each holds) and ``projections`` (see ``model.projection``; "" where a row has
+    none): a compact journey builds deployments from those and never decodes the page.
     """
 
-    __slots__ = ("_rows", "docs", "projections")
+    __slots__ = ("_rows", "_docs", "doc_blocks", "projections")
 
     def __init__(
         self,
         rows: Iterable[Row] | None = None,
         docs: list[bytes] | None = None,
         projections: list[str] | None = None,
+        doc_blocks: list[tuple[bytes, int]] | None = None,
     ) -> None:
         self._rows = list(rows) if rows is not None else None
-        self.docs = docs
+        self._docs = docs
         self.projections = projections
+        self.doc_blocks = doc_blocks
+
+    @property
+    def docs(self) -> list[bytes] | None:
+        if self._docs is None and self.doc_blocks is not None:
+            self._docs = [doc for blob, _ in self.doc_blocks for doc in blob.split(b"\x1e")]
+        return self._docs
 
     @property
     def rows(self) -> list[Row]:
@@ -59,7 +68,11 @@ class Page(Sequence[Row]):
         return found
 
     def __len__(self) -> int:
-        return len(self._rows) if self._rows is not None else len(self.docs or ())
+        if self._rows is not None:
+            return len(self._rows)
+        if self.doc_blocks is not None:
+            return sum(count for _, count in self.doc_blocks)
+        return len(self._docs or ())
 
     def __getitem__(self, i):  # type: ignore[no-untyped-def, override]
         return self.rows[i]

@@ -29,6 +29,7 @@ import orjson
 from ..config import StoreConfig
 from ..gcpause import no_gc
 from ..model import KNOWN_COLUMNS, Row, cluster_partition, projection
+from ..rowblocks import BLOCK_ROWS
 from ..timefmt import to_iso, utcnow
 from .base import ConflictError, Page, StoreError, TableMissingError, Versioned
 
@@ -214,28 +215,42 @@ class SqliteStore:
     def _projected_page(
         self, conn: sqlite3.Connection, where: str, args: tuple[str, ...], last: int | None, size: int
     ) -> tuple[Page, int | None]:
-        """A page of documents and projections, and the lowest ``seq`` in it.
+        """A page as blocks of ``BLOCK_ROWS`` documents and their projections, and the
+        lowest ``seq`` in it.
 
-        The page comes back as *one* value per column, its documents (and projections)
-        joined by RS (0x1e, which valid JSON never contains): sqlite steps without the
-        GIL, but building each Python row takes it back, and with that hand-off per row,
+        Each block comes back as one value per column, its documents (projections)
+        joined by RS (0x1e, which valid JSON never contains). sqlite steps without the
+        GIL, but building each Python row takes it back: with that hand-off per row,
         against the thread joining the previous page, a page took 90 ms instead of 15.
+        And no object per document means nothing small left behind in the heap.
         """
         proj = "coalesce(proj, '')" if self._has_proj else "''"
-        page, args = self._page_sql(where, args, last, f"doc, {proj} AS proj, seq")
-        sql = (
-            "SELECT CAST(group_concat(doc, char(30)) AS BLOB), group_concat(proj, char(30)), "
-            f"count(*), min(seq) FROM ({page})"
-        )
-        try:
-            docs, projections, count, lowest = conn.execute(sql, (*args, size)).fetchone()
-        except sqlite3.DataError:  # more than SQLITE_MAX_LENGTH in one page: row by row
-            fetched = conn.execute(page, (*args, size)).fetchall()
-            return (Page(None, [doc.encode() for doc, _, _ in fetched], [p for _, p, _ in fetched]),
-                    fetched[-1][2] if fetched else None)
-        if not count:
+        blocks: list[tuple[bytes, int]] = []
+        projections: list[str] = []
+        while size > 0:  # one query per block, keyset-paged like the pages
+            block, block_args = self._page_sql(where, args, last, f"doc, {proj} AS proj, seq")
+            sql = (
+                "SELECT CAST(group_concat(doc, char(30)) AS BLOB), group_concat(proj, char(30)), "
+                f"count(*), min(seq) FROM ({block})"
+            )
+            wanted = min(size, BLOCK_ROWS)
+            try:
+                docs, joined, count, lowest = conn.execute(sql, (*block_args, wanted)).fetchone()
+            except sqlite3.DataError:  # a block longer than SQLITE_MAX_LENGTH: row by row
+                rows = conn.execute(block, (*block_args, wanted)).fetchall()
+                docs = b"\x1e".join(doc.encode() for doc, _, _ in rows)
+                joined, count = "\x1e".join(p for _, p, _ in rows), len(rows)
+                lowest = rows[-1][2] if rows else None
+            if not count:
+                break
+            blocks.append((docs, count))
+            projections.extend(joined.split("\x1e"))
+            last, size = lowest, size - count
+            if count < wanted:
+                break
+        if not blocks:
             return Page([]), None
-        return Page(None, docs.split(b"\x1e"), projections.split("\x1e")), lowest
+        return Page(None, None, projections, blocks), last
 
     async def cursor_now(self) -> int:
         sql = f'SELECT coalesce(max(seq), 0) FROM "{self.table}"'

@@ -10,9 +10,8 @@ user action and O(changed · log n) per incremental poll:
 - The default order is the journey's own: by last update, ties in the order the
   journey keeps them (a new deployment goes after its equals, as ``JourneyIndex._put``
   does), so a full load takes the snapshot's order as it is, without sorting.
-- An :class:`Entry` wraps a deployment (whose ``hay`` holds every searchable field,
-  lower-cased); it lives as long as its ``Deployment`` object: entries are kept in a
-  dict keyed by ``(partition, id)`` and rebuilt only when the object identity changes.
+- The entries are the snapshot's deployments themselves (whose ``hay`` holds every
+  searchable field, lower-cased), kept in a dict keyed by ``(partition, id)``.
 - A filter that only narrows the previous one (a term typed further, a term added)
   filters the current ``view`` instead of ``base``; recent results are remembered
   (backspacing costs nothing) and a field value no deployment has (one typed halfway)
@@ -40,45 +39,35 @@ _INCREMENTAL_LIMIT = 2000
 _STATUS_RANK = {"failed": 0, "in_progress": 1, "waiting": 2, "unknown": 3, "canceled": 4, "succeeded": 5}
 
 
-class Entry:
-    """A deployment in the index (see the module docstring)."""
-
-    __slots__ = ("d",)
-
-    def __init__(self, d: Deployment) -> None:
-        self.d = d
-
-    @property
-    def key(self) -> Key:
-        return self.d.key
-
-    def haystack(self) -> str:
-        return self.d.hay
+# The index holds the deployments themselves (a wrapper per row cost 48 bytes and an
+# attribute hop in every filter loop); ``Entry`` names them where the code means "a
+# row of the index".
+Entry = Deployment
 
 
 def _service(e: Entry) -> str | None:
-    service = e.d.service
+    service = e.service
     return service.lower() if service else None
 
 
 def _ring(e: Entry) -> str | None:
-    return e.d.ring or None  # lower-cased by the journey
+    return e.ring or None  # lower-cased by the journey
 
 
 def _status(e: Entry) -> str | None:
-    return e.d.status
+    return e.status
 
 
 def _author(e: Entry) -> str | None:
-    author = e.d.author
+    author = e.author
     return author.lower() if author else None
 
 
 # Fields as written (for completion), read straight off a deployment.
 _RAW_FIELDS: dict[str, Callable[[Entry], object]] = {
-    "service": lambda e: e.d.service,
-    "ring": lambda e: e.d.ring,
-    "author": lambda e: e.d.author,
+    "service": lambda e: e.service,
+    "ring": lambda e: e.ring,
+    "author": lambda e: e.author,
 }
 
 # Fields read straight off a deployment, lower-cased (Query's FIELDS, for an Entry).
@@ -103,17 +92,17 @@ def _text(value: object) -> str:
 
 
 SORT_KEYS: dict[str, Callable[[Entry], object]] = {
-    "state": lambda e: _STATUS_RANK.get(e.d.status, 9),
+    "state": lambda e: _STATUS_RANK.get(e.status, 9),
     "service": lambda e: _service(e) or "\uffff",
-    "ring": lambda e: e.d.ring or "\uffff",
+    "ring": lambda e: e.ring or "\uffff",
     "author": lambda e: _author(e) or "\uffff",
     # From the hay (lower-cased already): decoding 100k rows per sort would take seconds.
-    "image": lambda e: _numeric(e.d.hot("p1")),
-    "metadata": lambda e: _text(e.d.hot("imageTag")),
-    "pr": lambda e: _numeric(e.d.hot("pr")),
-    "merged_by": lambda e: _text(e.d.hot("mergedBy")),
-    "manifest": lambda e: _numeric(e.d.hot("p3")),
-    "clusters": lambda e: ",".join(e.d.synced_clusters) or "\uffff",
+    "image": lambda e: _numeric(e.hot("p1")),
+    "metadata": lambda e: _text(e.hot("imageTag")),
+    "pr": lambda e: _numeric(e.hot("pr")),
+    "merged_by": lambda e: _text(e.hot("mergedBy")),
+    "manifest": lambda e: _numeric(e.hot("p3")),
+    "clusters": lambda e: ",".join(e.synced_clusters) or "\uffff",
 }
 
 
@@ -122,11 +111,11 @@ def sort_key_for(column: str | None) -> Callable[[Entry], object]:
     if column is None or column == "updated":
         return _okey
     inner = SORT_KEYS[column]
-    return lambda e: (inner(e), e.d.updated_iso or "")
+    return lambda e: (inner(e), e.updated_iso or "")
 
 
 def _okey(e: Entry) -> str:
-    return e.d.updated_iso or ""
+    return e.updated_iso or ""
 
 
 # -- filtering -------------------------------------------------------------------------
@@ -154,8 +143,8 @@ def _narrow(
     value, negate = term.value, term.negate
     if term.field is None:
         if negate:
-            return [e for e in entries if value not in e.d.hay]
-        return [e for e in entries if value in e.d.hay]
+            return [e for e in entries if value not in e.hay]
+        return [e for e in entries if value in e.hay]
     wild = "*" in value or "?" in value
     rx = re.compile(fnmatch.translate(value)) if wild else None
     fast = _FAST_FIELDS.get(term.field)
@@ -164,12 +153,12 @@ def _narrow(
             return list(entries) if negate else []
         # One comprehension per field, no call per row: a few ms per 100k.
         if term.field == "ring":
-            return [e for e in entries if (e.d.ring == value) != negate]
+            return [e for e in entries if (e.ring == value) != negate]
         if term.field == "status":
-            return [e for e in entries if (e.d.status == value) != negate]
+            return [e for e in entries if (e.status == value) != negate]
         if term.field == "service":
-            return [e for e in entries if ((e.d.service or "").lower() == value) != negate]
-        return [e for e in entries if ((e.d.author or "").lower() == value) != negate]
+            return [e for e in entries if ((e.service or "").lower() == value) != negate]
+        return [e for e in entries if ((e.author or "").lower() == value) != negate]
     if fast is not None:
         # Few distinct values (services, rings, authors): decide each value once.
         memo: dict[str | None, bool] = {}
@@ -183,7 +172,7 @@ def _narrow(
                 keep.append(e)
         return keep
     read = FIELDS[term.field]
-    return [e for e in entries if _value_matches(read(e.d), value, rx) != negate]
+    return [e for e in entries if _value_matches(read(e), value, rx) != negate]
 
 
 def _term_cost(term: Term) -> int:
@@ -271,8 +260,7 @@ class RowIndex:
         return [self.at(i) for i in range(max(0, start), min(n, stop))]
 
     def get(self, key: Key) -> Deployment | None:
-        entry = self.entries.get(key)
-        return entry.d if entry is not None else None
+        return self.entries.get(key)
 
     def _position(self, entries: list[Entry], entry: Entry) -> int | None:
         """Where this very entry sits: bisect to its key, then look among its equals."""
@@ -301,24 +289,15 @@ class RowIndex:
     def deployments(self) -> Iterable[Deployment]:
         """The shown deployments in display order."""
         view = self.view
-        return (e.d for e in (reversed(view) if self.descending else view))
+        return reversed(view) if self.descending else iter(view)
 
     # -- changing ----------------------------------------------------------------------
 
     def load(self, snapshot: Snapshot) -> None:
-        """Take a whole snapshot (entries of unchanged deployments are reused)."""
-        old = self.entries
-        entries: dict[Key, Entry] = {}
-        base: list[Entry] = []
-        append = base.append
+        """Take a whole snapshot."""
         with no_gc():
-            for d in reversed(snapshot.deployments):  # the journey's order, ascending
-                key = d.key
-                entry = old.get(key)
-                if entry is None or entry.d is not d:
-                    entry = Entry(d)
-                entries[key] = entry
-                append(entry)
+            base = list(reversed(snapshot.deployments))  # the journey's order, ascending
+            entries = {d.key: d for d in base}
             if self.sort_column is not None:
                 # Stable, on the journey's order: ties stay by last update, as the
                 # full key (column, update) that bisect uses has them. Sorting on the
@@ -372,7 +351,7 @@ class RowIndex:
         # Oldest first, each after its equals: the order the journey put them in, so
         # ties (rows written in one batch share a timestamp) come out as in a reload.
         for key, d in reversed(found.items()):
-            entry = Entry(d)
+            entry = d
             self.entries[key] = entry
             bisect.insort_right(self.base, entry, key=self._key)
             if not query or apply_query(query, [entry]):
@@ -476,7 +455,7 @@ class RowIndex:
         if found is None:
             read = _RAW_FIELDS.get(name)
             if read is None:
-                found = set(field_values((e.d for e in self.base), name))
+                found = set(field_values(self.base, name))
             else:
                 found = {str(v) for v in map(read, self.base) if v}
             self._values[name] = found
@@ -493,7 +472,7 @@ class RowIndex:
                 if value:
                     values.add(str(value))
             else:
-                values.update(field_values([entry.d], name))
+                values.update(field_values([entry], name))
 
 
 def replace_term(text: str, field: str, value: str) -> str:

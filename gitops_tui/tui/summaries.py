@@ -10,7 +10,8 @@ compared with its upstream ring, by this rule:
 - the upstream ring of a known ring is, for the same service, the nearest ring lower in
   that order that runs something;
 - any other ring (a feature ring such as ``securitybugfix``) has no upstream: it is
-  shown after the known rings, in the order it was first seen, and never marked;
+  shown after the known rings, in the order it was first seen (its earliest last update),
+  and never marked;
 - a ring is marked *behind* when it runs a different image whose build time (image
   stage finish, else start, else the deployment's first stage start, else its last
   update) is older than the image its upstream ring runs.
@@ -78,7 +79,7 @@ def ring_matrix(deployments: Iterable[Deployment]) -> RingMatrix:
             cell.latest = d
         if d.status == "succeeded" and (cell.running is None or when > (cell.running.updated_iso or "")):
             cell.running = d
-        seen = d.started_iso or d.updated_iso or ""
+        seen = d.updated_iso or ""  # (a start time would mean decoding every row)
         if ring not in first_seen or seen < first_seen[ring]:
             first_seen[ring] = seen
     rings = sorted(

@@ -227,6 +227,6 @@ def test_free_text_after_priming_and_an_update_covers_the_changed_rows() -> None
     journey.apply(changed, NOW)
     index.update(journey.snapshot(changed=[(r["PartitionKey"], r["RowKey"]) for r in changed]))
     index.set_query("zed fresh")
-    assert sorted(e.d.id for e in index.view) == sorted(r["RowKey"] for r in changed)
+    assert sorted(e.id for e in index.view) == sorted(r["RowKey"] for r in changed)
     index.set_query("!\"zed fresh\"")
     assert len(index.view) == len(index.base) - 5

@@ -351,7 +351,7 @@ class DeploymentTable(ScrollView, can_focus=True, inherit_bindings=False):
             return found[2]
         if len(self._cells) > 4000:
             self._cells.clear()
-        values = cells(entry.d, self.now)
+        values = cells(entry, self.now)
         self._cells[id(entry)] = (entry, self.now, values)
         return values
 
@@ -441,7 +441,7 @@ class DeploymentTable(ScrollView, can_focus=True, inherit_bindings=False):
             row_style = state_style = frame.cursor
         else:
             row_style = frame.base
-            state_style = frame.status.get(entry.d.status, frame.status["unknown"])
+            state_style = frame.status.get(entry.status, frame.status["unknown"])
         segments = []
         for key, w in frame.layout:
             segments.append(Segment(fit(values[key], w), state_style if key == "state" else row_style))
