@@ -8,6 +8,7 @@ import pytest
 from textual.widgets import Input
 
 from gitops_tui.present import COLUMNS, STATUS_ICONS
+from gitops_tui.query import Query
 from gitops_tui.record import StageRecord, record
 from gitops_tui.tui.app import GitopsApp, make_app
 from gitops_tui.tui.views.help import HelpScreen
@@ -595,3 +596,26 @@ async def test_first_page_shows_with_a_progress_indicator_while_the_rest_loads(s
         await wait_loaded(pilot)
         text = screen_text(app)
         assert "● OK" in text and "loading" not in text and len(app.index) == 11
+
+
+async def test_a_long_filter_draws_its_first_rows_then_finishes(story: FakeStore, monkeypatch) -> None:
+    from gitops_tui.tui import app as app_module, rowindex
+
+    # At this scale every free-text filter is a "long" one, finished in 1-row slices.
+    monkeypatch.setattr(rowindex, "_PROGRESSIVE_MIN", 3)
+    monkeypatch.setattr(rowindex, "_FIRST_ROWS", 1)
+    monkeypatch.setattr(rowindex, "_STEP", 2)
+    monkeypatch.setattr(app_module, "FINISH_FILTER_AFTER_S", 0.3)
+    monkeypatch.setattr(app_module, "FINISH_FILTER_SLICE", 1)
+    app = app_on(story)
+    async with app.run_test(size=WIDE) as pilot:
+        await wait_loaded(pilot)
+        await pilot.press("slash", *"end")
+        expected = [d.key for d in Query.parse("end").filter(app.snapshot.deployments)]
+        assert not app.index.complete and 1 <= len(app.index) < len(expected)
+        assert f"{len(app.index)}+/11 deployments" in screen_text(app)
+        assert [app.index.at(i).key for i in range(len(app.index))] == expected[:len(app.index)]
+        await wait_for(pilot, lambda: app.index.complete, what="the search to finish")
+        await pilot.pause()
+        assert [d.key for d in app.index.deployments()] == expected
+        assert f"{len(expected)}/11 deployments" in screen_text(app)

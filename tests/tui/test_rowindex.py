@@ -230,3 +230,75 @@ def test_free_text_after_priming_and_an_update_covers_the_changed_rows() -> None
     assert sorted(e.id for e in index.view) == sorted(r["RowKey"] for r in changed)
     index.set_query("!\"zed fresh\"")
     assert len(index.view) == len(index.base) - 5
+
+
+@pytest.fixture
+def progressive(monkeypatch):
+    """Progressive filtering at a small scale: 600 rows behave as 100k do."""
+    from gitops_tui.tui import rowindex
+
+    monkeypatch.setattr(rowindex, "_PROGRESSIVE_MIN", 100)
+    monkeypatch.setattr(rowindex, "_FIRST_ROWS", 12)
+    monkeypatch.setattr(rowindex, "_STEP", 40)
+
+
+@pytest.mark.parametrize("descending", [True, False])
+@pytest.mark.parametrize("text", ["img-1", "front", "!front ring:qa", "zzz", "m0000"])
+def test_a_progressive_filter_shows_the_top_first_and_finishes_the_same(progressive, snapshot, text, descending):
+    _, snap = snapshot
+    index = RowIndex()
+    index.load(snap)
+    index.set_sort(None, descending)
+    index.set_query(text)
+    expected = [d.key for d in Query.parse(text).filter(snap.deployments)]
+    if not descending:
+        expected.reverse()
+    first = [index.at(i).key for i in range(len(index))]
+    assert first == expected[:len(first)]  # the top of the final view, in place
+    if not index.complete:
+        assert 12 <= len(first) < len(expected)
+        steps = 0
+        while not index.finish(25):  # in slices, as the app does it
+            steps += 1
+        assert steps > 0 and index.complete
+    assert [index.at(i).key for i in range(len(index))] == expected
+    assert index.finish() is False  # nothing left
+
+
+def test_typing_over_an_unfinished_filter_refines_the_last_finished_one(progressive, snapshot):
+    _, snap = snapshot
+    index = RowIndex()
+    index.load(snap)
+    typed = ""
+    for ch in "img-1":  # each key begins a search that never finishes
+        typed += ch
+        index.set_query(typed)
+    index.finish()
+    assert [d.key for d in index.deployments()] == [d.key for d in Query.parse("img-1").filter(snap.deployments)]
+
+
+def test_reading_past_the_first_rows_or_updating_finishes_the_search(progressive):
+    rows = synthetic_rows(600, seed=7)
+    journey = JourneyIndex()
+    journey.load(rows, NOW)
+    index = RowIndex()
+    index.load(journey.snapshot())
+    index.set_query("img-")
+    assert not index.complete
+    shown = len(index)
+    index.at(shown + 5)  # scrolling past what is found so far
+    assert index.complete and len(index) == 600
+    index.set_query("img-2")
+    assert not index.complete
+    # img-0 is not shown, and asking where it is does not finish the search
+    assert index.row_of((rows[0]["PartitionKey"], rows[0]["RowKey"])) is None and not index.complete
+    index.set_query("img-3")
+    key = (rows[3]["PartitionKey"], rows[3]["RowKey"])  # img-3, the 4th oldest: found on demand
+    assert index.row_of(key) == len(Query.parse("img-3").filter(journey.snapshot().deployments)) - 1
+    assert index.complete
+    index.set_query("img-4")
+    changed = [dict(rows[-1], imageTag="img-4new", Timestamp=to_iso(NOW + timedelta(minutes=1)))]
+    index.update(journey.snapshot(changed=journey.apply(changed, NOW)))  # finishes, then updates
+    assert index.complete
+    assert [d.key for d in index.deployments()] == [
+        d.key for d in Query.parse("img-4").filter(journey.snapshot().deployments)]

@@ -282,6 +282,8 @@ class DeploymentTable(ScrollView, can_focus=True, inherit_bindings=False):
         self.move_cursor(0)
 
     def action_last(self) -> None:
+        if self.index.finish():  # the last row of a filter still being searched
+            self._sync_size()
         self.move_cursor(len(self.index) - 1)
 
     def action_open(self) -> None:

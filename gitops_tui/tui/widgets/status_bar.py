@@ -66,6 +66,7 @@ class StatusInfo:
     held: int
     view: str
     now: datetime
+    counting: bool = False  # a filter's first rows are shown, the rest still searched
 
 
 class StatusBar(Static):
@@ -133,7 +134,7 @@ class StatusBar(Static):
         line1.append("  polled ", style=self._style("label"))
         line1.append(f"{clock_time(status.last_ok)} ({age(status.last_ok, now)})")
         line1.append_text(sep)
-        line1.append(f"{info.shown:,}/{info.total:,}")
+        line1.append(f"{info.shown:,}{'+' if info.counting else ''}/{info.total:,}")
         line1.append(" deployments", style=self._style("label"))
         if info.paused:
             line1.append_text(sep)
