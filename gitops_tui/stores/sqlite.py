@@ -10,6 +10,11 @@ documents and the same scan 10-25x slower). A JSON document costs one C-level
 parse per row where 40 sparse TEXT columns cost ~100 ns per NULL in sqlite3 (measured:
 a 100k-row load went from 0.9 s to 0.5 s); the ``<table>_columns`` view gives the
 familiar columns back for ad-hoc SQL.
+
+``proj`` holds each row's projection (``model.projection``), written with the document:
+the monitor's full load (``scan_projected``) builds deployments from it and never
+decodes the documents. It is a cache: NULL (rows written before it existed) or a
+projection of another version means "read the document".
 """
 
 from __future__ import annotations
