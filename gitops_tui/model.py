@@ -190,14 +190,6 @@ HAY_INDEX: dict[str, int] = {name: i for i, name in enumerate(HAY_FIELDS)}
 HAY_SEP = "\x1f"
 
 
-def hay_text(value: object) -> str:
-    """One hay field: lower-cased, with no separator inside."""
-    if not value:
-        return ""
-    text = str(value).lower()
-    return text.replace(HAY_SEP, " ") if HAY_SEP in text else text
-
-
 class Deployment:
     """One image on its way to one ring (or one manual HLD edit): treat as immutable.
 

@@ -4,7 +4,7 @@ No Textual here, so it is tested and benchmarked on its own. The table widget dr
 ``index.at(i)`` for the rows on screen only; everything here is O(n) at worst per
 user action and O(changed · log n) per incremental poll:
 
-- ``base`` holds every deployment (as an :class:`Entry`) in ascending sort-key order,
+- ``base`` holds every deployment (as an :class:`Deployment`) in ascending sort-key order,
   ``view`` the ones that match the filter, in the same order. The display order is
   ``view`` reversed when sorting descending (the default: newest first).
 - The default order is the journey's own: by last update, ties in the order the
@@ -46,39 +46,33 @@ _STEP = 5_000
 _STATUS_RANK = {"failed": 0, "in_progress": 1, "waiting": 2, "unknown": 3, "canceled": 4, "succeeded": 5}
 
 
-# The index holds the deployments themselves (a wrapper per row cost 48 bytes and an
-# attribute hop in every filter loop); ``Entry`` names them where the code means "a
-# row of the index".
-Entry = Deployment
-
-
-def _service(e: Entry) -> str | None:
+def _service(e: Deployment) -> str | None:
     service = e.service
     return service.lower() if service else None
 
 
-def _ring(e: Entry) -> str | None:
+def _ring(e: Deployment) -> str | None:
     return e.ring or None  # lower-cased by the journey
 
 
-def _status(e: Entry) -> str | None:
+def _status(e: Deployment) -> str | None:
     return e.status
 
 
-def _author(e: Entry) -> str | None:
+def _author(e: Deployment) -> str | None:
     author = e.author
     return author.lower() if author else None
 
 
 # Fields as written (for completion), read straight off a deployment.
-_RAW_FIELDS: dict[str, Callable[[Entry], object]] = {
+_RAW_FIELDS: dict[str, Callable[[Deployment], object]] = {
     "service": lambda e: e.service,
     "ring": lambda e: e.ring,
     "author": lambda e: e.author,
 }
 
-# Fields read straight off a deployment, lower-cased (Query's FIELDS, for an Entry).
-_FAST_FIELDS: dict[str, Callable[[Entry], str | None]] = {
+# Fields read straight off a deployment, lower-cased (Query's FIELDS, for an Deployment).
+_FAST_FIELDS: dict[str, Callable[[Deployment], str | None]] = {
     "service": _service, "ring": _ring, "status": _status, "author": _author,
 }
 
@@ -98,7 +92,7 @@ def _text(value: object) -> str:
     return str(value).lower() if value else "\uffff"  # blanks sort last ascending
 
 
-SORT_KEYS: dict[str, Callable[[Entry], object]] = {
+SORT_KEYS: dict[str, Callable[[Deployment], object]] = {
     "state": lambda e: _STATUS_RANK.get(e.status, 9),
     "service": lambda e: _service(e) or "\uffff",
     "ring": lambda e: e.ring or "\uffff",
@@ -113,7 +107,7 @@ SORT_KEYS: dict[str, Callable[[Entry], object]] = {
 }
 
 
-def sort_key_for(column: str | None) -> Callable[[Entry], object]:
+def sort_key_for(column: str | None) -> Callable[[Deployment], object]:
     """Ascending key of a column; ties (and ``updated``/None) go by last update."""
     if column is None or column == "updated":
         return _okey
@@ -121,7 +115,7 @@ def sort_key_for(column: str | None) -> Callable[[Entry], object]:
     return lambda e: (inner(e), e.updated_iso or "")
 
 
-def _okey(e: Entry) -> str:
+def _okey(e: Deployment) -> str:
     return e.updated_iso or ""
 
 
@@ -141,9 +135,9 @@ def _value_matches(actual: str | tuple[str, ...] | None, pattern: str, rx: re.Pa
 
 
 def _narrow(
-    entries: list[Entry], term: Term,
+    entries: list[Deployment], term: Term,
     distinct: Callable[[str], set[str | None]] | None = None,
-) -> list[Entry]:
+) -> list[Deployment]:
     """The entries that satisfy one term (list comprehensions: a few ms per 100k).
     ``distinct(field)``: the values a fast field takes (a value typed halfway, which
     no deployment has, then costs nothing)."""
@@ -189,9 +183,9 @@ def _term_cost(term: Term) -> int:
 
 
 def apply_query(
-    query: Query, entries: list[Entry],
+    query: Query, entries: list[Deployment],
     distinct: Callable[[str], set[str | None]] | None = None,
-) -> list[Entry]:
+) -> list[Deployment]:
     """The entries matching every term, in their order (same result as Query.matches).
     ``distinct``: see ``_narrow``."""
     for term in sorted(query.terms, key=_term_cost):
@@ -232,9 +226,9 @@ class RowIndex:
 
     def __init__(self) -> None:
         self.snapshot: Snapshot | None = None
-        self.entries: dict[Key, Entry] = {}
-        self.base: list[Entry] = []
-        self.view: list[Entry] = []
+        self.entries: dict[Key, Deployment] = {}
+        self.base: list[Deployment] = []
+        self.view: list[Deployment] = []
         self.query = Query()
         self.query_text = ""
         self.sort_column: str | None = None  # None: last updated
@@ -244,15 +238,15 @@ class RowIndex:
         self._prime_pos = 0
         # Recent filter results by query text, and the values of the fast fields:
         # both cleared whenever ``base`` changes.
-        self._memo: dict[str, list[Entry]] = {}
+        self._memo: dict[str, list[Deployment]] = {}
         self._distinct: dict[str, set[str | None]] = {}
         self._values: dict[str, set[str]] = {}
         # A filter begun but not finished: (query, source, cut, found), the part of
         # source not searched yet being source[:cut] (descending) or source[cut:], and
         # found the matches in the part searched since; and the last finished (query,
         # view), what the next filter may refine.
-        self._rest: tuple[Query, list[Entry], int, list[list[Entry]]] | None = None
-        self._settled: tuple[Query, list[Entry]] = (Query(), [])
+        self._rest: tuple[Query, list[Deployment], int, list[list[Deployment]]] | None = None
+        self._settled: tuple[Query, list[Deployment]] = (Query(), [])
 
     # -- reading -----------------------------------------------------------------------
 
@@ -269,21 +263,21 @@ class RowIndex:
     def total(self) -> int:
         return len(self.base)
 
-    def at(self, i: int) -> Entry:
+    def at(self, i: int) -> Deployment:
         """The entry shown at display row ``i``."""
         if i >= len(self.view):
             self.finish()
         view = self.view
         return view[len(view) - 1 - i] if self.descending else view[i]
 
-    def window(self, start: int, stop: int) -> list[Entry]:
+    def window(self, start: int, stop: int) -> list[Deployment]:
         n = len(self.view)
         return [self.at(i) for i in range(max(0, start), min(n, stop))]
 
     def get(self, key: Key) -> Deployment | None:
         return self.entries.get(key)
 
-    def _position(self, entries: list[Entry], entry: Entry) -> int | None:
+    def _position(self, entries: list[Deployment], entry: Deployment) -> int | None:
         """Where this very entry sits: bisect to its key, then look among its equals."""
         key = self._key
         wanted = key(entry)
@@ -387,7 +381,7 @@ class RowIndex:
         self.version += 1
         return True
 
-    def _remove(self, entries: list[Entry], entry: Entry) -> None:
+    def _remove(self, entries: list[Deployment], entry: Deployment) -> None:
         i = self._position(entries, entry)
         if i is not None:
             del entries[i]
@@ -421,11 +415,11 @@ class RowIndex:
         return True
 
     def _head(
-        self, query: Query, source: list[Entry]
-    ) -> tuple[list[Entry], tuple[Query, list[Entry], int, list[list[Entry]]] | None]:
+        self, query: Query, source: list[Deployment]
+    ) -> tuple[list[Deployment], tuple[Query, list[Deployment], int, list[list[Deployment]]] | None]:
         """The matches at the top of the display, at least ``_FIRST_ROWS`` of them if
         there are, in view order; and what is left to search (None if nothing)."""
-        parts: list[list[Entry]] = []
+        parts: list[list[Deployment]] = []
         found, n = 0, len(source)
         if self.descending:  # the display's top is the end of the view
             cut = n
@@ -487,7 +481,7 @@ class RowIndex:
             found = self._distinct[key] = {read(e) for e in self.base}
         return found
 
-    def _remember(self, text: str, view: list[Entry]) -> None:
+    def _remember(self, text: str, view: list[Deployment]) -> None:
         """Keep recent filter results (backspacing over a filter costs nothing), up to
         about four views of everything."""
         memo = self._memo
@@ -555,7 +549,7 @@ class RowIndex:
             self._values[name] = found
         return sorted(found, key=str.lower)
 
-    def _learn(self, entry: Entry) -> None:
+    def _learn(self, entry: Deployment) -> None:
         """Add a new deployment's values to the distinct-value caches."""
         for key, values in self._distinct.items():
             values.add(_FAST_FIELDS[key[1:]](entry))

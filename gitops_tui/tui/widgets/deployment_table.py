@@ -26,9 +26,10 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from ...model import Deployment
 from ...present import COLUMNS, NARROW, cells
 from ...timefmt import utcnow
-from ..rowindex import Entry, Key, RowIndex
+from ..rowindex import Key, RowIndex
 
 HEADERS = dict((key, header) for header, key in COLUMNS)
 WIDE_COLUMNS = tuple(key for _, key in COLUMNS)
@@ -172,8 +173,8 @@ class DeploymentTable(ScrollView, can_focus=True, inherit_bindings=False):
         self.cursor = 0
         self.empty_message = "Loading…"
         self._frame: _Frame | None = None
-        self._cells: dict[int, tuple[Entry, datetime, dict[str, str]]] = {}
-        self._strips: dict[tuple[int, bool], tuple[Entry, Strip]] = {}
+        self._cells: dict[int, tuple[Deployment, datetime, dict[str, str]]] = {}
+        self._strips: dict[tuple[int, bool], tuple[Deployment, Strip]] = {}
 
     # -- geometry ------------------------------------------------------------------
 
@@ -347,7 +348,7 @@ class DeploymentTable(ScrollView, can_focus=True, inherit_bindings=False):
         self._strips.clear()
         self.refresh()
 
-    def cells_of(self, entry: Entry) -> dict[str, str]:
+    def cells_of(self, entry: Deployment) -> dict[str, str]:
         found = self._cells.get(id(entry))
         if found is not None and found[0] is entry and found[1] == self.now:
             return found[2]
@@ -437,7 +438,7 @@ class DeploymentTable(ScrollView, can_focus=True, inherit_bindings=False):
             segments.append(Segment(" ", frame.header))
         return Strip(segments).adjust_cell_length(frame.width, frame.header)
 
-    def _row(self, entry: Entry, selected: bool, frame: _Frame) -> Strip:
+    def _row(self, entry: Deployment, selected: bool, frame: _Frame) -> Strip:
         values = self.cells_of(entry)
         if selected:
             row_style = state_style = frame.cursor
