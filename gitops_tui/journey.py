@@ -148,7 +148,9 @@ def from_projection(values: Sequence[str], now: datetime, src: object, i: int = 
     if status is None:
         status = _STATUS_MEMO[key] = _status_for(key)
 
-    updated = original or stamp
+    updated = original or stamp or ""
+    if updated.__class__ is not str:  # a datetime, in rows built by hand
+        updated = to_iso(updated)
     if s1 or s2 or s3:
         # The latest event is the last stage's.
         latest = e3 or b3 or e2 or b2 or e1 or b1
@@ -169,10 +171,12 @@ def from_projection(values: Sequence[str], now: datetime, src: object, i: int = 
     else:
         group = None
     # (A value with the separator in it shifts the fields after it in this one row's
-    # hay: its text is still found; only a sort by a later column could misplace the
-    # row. Checking every row cost a tenth of the merge.)
+    # hay: its text is still found by free text, but a sort by a later column, a field
+    # filter on one (commit:, pr:, image:...) and, for a manifest commit, its cluster
+    # sync read the wrong field for that row. Checking every row cost a tenth of the
+    # merge.)
     hay = _SEP.join((
-        manifest, e3, p1, tag, pr, merged, p3, row_key, partition, service, ring,
+        manifest, p1, tag, pr, merged, p3, row_key, partition, service, ring,
         status, author, commit, state or "", hld, title, "manual" if manual else "", p2,
         "",  # clusters: set by the sync
     )).lower()
@@ -186,6 +190,7 @@ def from_projection(values: Sequence[str], now: datetime, src: object, i: int = 
         state,
         manual,
         updated,  # never None: it is the sort key
+        (updated if e3 == updated else e3) or None,  # (one string object when equal)
         now,
         author or None,
         hay,
@@ -196,7 +201,7 @@ def from_projection(values: Sequence[str], now: datetime, src: object, i: int = 
 
 
 _SEP = HAY_SEP
-assert HAY_FIELDS[:2] == ("manifestCommitId", "pushedAt") and HAY_FIELDS[-1] == "clusters"
+assert HAY_FIELDS[0] == "manifestCommitId" and HAY_FIELDS[-1] == "clusters"
 
 # Services, rings and authors repeat across 100k rows: each is derived once and the
 # deployments share one string object per value (a memo lookup is also 5x cheaper than
@@ -397,6 +402,7 @@ class JourneyIndex:
     def load(self, rows: Iterable[Row], now: datetime, docs: list[bytes] | None = None) -> None:
         """Take a whole table (one sort, no bisect: much faster than ``apply``)."""
         self.add_page(list(rows), now, docs)
+        rowblocks.seal_all(self.take_open_blocks())
         self.finish_load(now)
 
     def add_page(self, rows: Sequence[Row], now: datetime, docs: list[bytes] | None = None) -> None:
@@ -602,14 +608,13 @@ class JourneyIndex:
         groups: dict[str, list[Horizon]] = {}
         for sync, horizon in self._horizons():
             groups.setdefault(sync.partition, []).append((sync, horizon))
-        # Per partition: (cluster, horizon, synced short sha) with horizons lower-cased
-        # like the hay's push times (canonical ISO sorts the same either way), the
-        # earliest horizon, and every cluster: pushed before the earliest horizon, a
-        # deployment is live everywhere (the common case, one comparison).
+        # Per partition: (cluster, horizon, synced short sha), the earliest horizon, and
+        # every cluster: pushed before the earliest horizon, a deployment is live
+        # everywhere (the common case, one comparison).
         plans = {}
         for partition, synced in groups.items():
             known = all(h for _, h in synced)
-            fast = [(h.lower(), s.cluster, s.manifest_commit[:7]) for s, h in synced] if known else None  # type: ignore[union-attr]
+            fast = [(h, s.cluster, s.manifest_commit[:7]) for s, h in synced] if known else None
             everywhere = tuple(sorted(s.cluster for s, _ in synced))
             plans[partition] = (fast, min(f[0] for f in fast) if fast else "", everywhere, synced)
         texts: dict[tuple[str, ...], str] = {}
@@ -619,10 +624,10 @@ class JourneyIndex:
             if plan is None:
                 continue
             hay = d.hay
-            end = hay.find(sep)  # the manifest commit and push time lead the hay
+            end = hay.find(sep)  # the manifest commit leads the hay
             if not end:
                 continue
-            pushed = hay[end + 1:hay.find(sep, end + 1)] or d.updated_iso.lower()
+            pushed = d.pushed_iso or d.updated_iso
             fast, earliest, everywhere, synced = plan
             if fast is not None and pushed:
                 if pushed <= earliest:

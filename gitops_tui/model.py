@@ -182,9 +182,11 @@ def stages_of(row: Row) -> tuple[Stage, ...]:
 # because they are the one part that changes (see ``Deployment.with_clusters``).
 HAY_FIELDS: tuple[str, ...] = (
     # First what a full load reads for every row (cluster sync), then the sort columns:
-    # an early field is found without splitting the rest.
-    "manifestCommitId", "pushedAt", "p1", "imageTag", "pr", "mergedBy", "p3", "id", "partition", "service", "ring", "status", "author", "commitId", "prState",
-    "hldCommitId", "prTitle", "manual", "p2", "clusters",
+    # an early field is found without splitting the rest. No times: a free-text term
+    # such as "t1" or "z" would match every row.
+    "manifestCommitId", "p1", "imageTag", "pr", "mergedBy", "p3", "id", "partition",
+    "service", "ring", "status", "author", "commitId", "prState", "hldCommitId", "prTitle",
+    "manual", "p2", "clusters",
 )
 HAY_INDEX: dict[str, int] = {name: i for i, name in enumerate(HAY_FIELDS)}
 HAY_SEP = "\x1f"
@@ -202,7 +204,8 @@ class Deployment:
 
     __slots__ = (
         "key", "service", "ring", "status", "pr_state", "manual_hld_edit", "updated_iso",
-        "now", "synced_clusters", "duplicates", "group", "author", "hay", "_src", "_i",
+        "pushed_iso", "now", "synced_clusters", "duplicates", "group", "author", "hay", "_src",
+        "_i",
     )
 
     def __init__(
@@ -216,6 +219,7 @@ class Deployment:
         pr_state: str | None,
         manual_hld_edit: bool,
         updated_iso: str,
+        pushed_iso: str | None,
         now: datetime,
         author: str | None,
         hay: str,
@@ -233,6 +237,8 @@ class Deployment:
         self.manual_hld_edit = manual_hld_edit
         # Canonical ISO string (sorts as times do); parsed only when asked for.
         self.updated_iso = updated_iso
+        # When the manifest was pushed (the manifest stage's finish), if recorded.
+        self.pushed_iso = pushed_iso
         self.now = now  # the clock reading the journey was merged at
         self.author = author
         self.hay = hay
@@ -274,12 +280,6 @@ class Deployment:
             if value:
                 return str(value)
         return None
-
-    @property
-    def pushed_iso(self) -> str | None:
-        """When the manifest was pushed (the manifest stage's finish), if recorded."""
-        value = self.hot("pushedAt")
-        return value.upper() if value else None  # canonical ISO has only T and Z as letters
 
     @property
     def finished_iso(self) -> str | None:
@@ -357,7 +357,7 @@ class Deployment:
         head = self.hay.rsplit(HAY_SEP, 1)[0]
         return Deployment(
             self._src, self._i, self.key, self.service, self.ring, self.status, self.pr_state,
-            self.manual_hld_edit, self.updated_iso, self.now, self.author,
+            self.manual_hld_edit, self.updated_iso, self.pushed_iso, self.now, self.author,
             head + HAY_SEP + " ".join(names).lower(), names, self.duplicates, self.group,
         )
 

@@ -231,7 +231,7 @@ class Monitor:
 
 def _join_page(index: JourneyIndex, page: list[Row], now: datetime) -> list[RowBlock]:
     """One page of a full load into ``index`` (in a worker thread); its open blocks."""
-    index.add_page(page, now, getattr(page, "docs", None))
+    index.add_page(page, now)  # (the page's own documents: as blocks if it has them)
     return index.take_open_blocks()
 
 

@@ -45,7 +45,12 @@ class RowBlock:
         if docs is None:
             with _lock:
                 return _inflate(self)
-        return docs.split(_RS) if isinstance(docs, bytes) else docs
+        if isinstance(docs, bytes):
+            # Split once (an open block is read row by row for rows without a
+            # projection). Only the thread filling the block reads it before it is
+            # sealed, so this cannot undo a seal.
+            docs = self._open = docs.split(_RS)
+        return docs
 
     def __len__(self) -> int:
         return len(self._docs())

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from gitops_tui.journey import JourneyIndex, from_projection, merge, to_deployme
 from gitops_tui.model import HAY_SEP, Deployment, projection
 from gitops_tui.monitor import Monitor
 from gitops_tui.present import to_json
+from gitops_tui.query import Query
 from gitops_tui.stores.base import Page, load_all
 from gitops_tui.stores.sqlite import SqliteStore
 from gitops_tui.timefmt import to_iso
@@ -193,3 +195,69 @@ async def test_the_monitor_keeps_every_row_compressed(tmp_path: Path):
 
 def test_freed_heap_goes_back_to_the_os_on_this_machine():
     assert release_free_memory() is True  # glibc (Linux CI); a no-op elsewhere
+
+
+async def test_a_document_changed_without_its_projection_is_read_from_the_document(tmp_path: Path):
+    path = tmp_path / "t.db"
+    store = SqliteStore(StoreConfig(path=path))
+    await store.open(create=True)
+    rows = many_rows(50, seed=4)
+    await store.upsert_many(rows)
+    await store.close()
+    # An older gitops-tui (or SQL by hand) rewrites a document and knows nothing of proj.
+    changed = dict(rows[7], p1Status="failed")
+    with sqlite3.connect(path) as conn:
+        conn.execute('UPDATE "deployments" SET doc=?, seq=(SELECT max(seq) + 1 FROM "deployments") '
+                     'WHERE "RowKey"=?', (orjson.dumps(changed).decode(), changed["RowKey"]))
+        proj = conn.execute('SELECT proj FROM "deployments" WHERE "RowKey"=?', (changed["RowKey"],)).fetchone()[0]
+    assert proj is None  # the trigger forgot the stale projection
+    store = SqliteStore(StoreConfig(path=path))
+    monitor = Monitor(store, clock=lambda: FROZEN)
+    await monitor.load()
+    stored, _ = await load_all(store)
+    await store.close()
+    assert monitor.index.deployments[("p", changed["RowKey"])].status == "failed"
+    assert [everything(d) for d in monitor.snapshot.deployments] == [everything(d) for d in merge(stored, FROZEN)]
+
+
+async def test_a_locked_file_is_opened_without_projections_and_still_written(tmp_path: Path):
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as conn:  # the table as the previous version made it
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute('CREATE TABLE "deployments" (seq INTEGER PRIMARY KEY, "PartitionKey" TEXT NOT NULL, '
+                     '"RowKey" TEXT NOT NULL, "Timestamp" TEXT NOT NULL, doc TEXT NOT NULL, etag TEXT NOT NULL)')
+        conn.execute('CREATE UNIQUE INDEX "deployments_key" ON "deployments" ("PartitionKey", "RowKey")')
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # another process in the middle of a write
+    store = SqliteStore(StoreConfig(path=path))
+    started = time.monotonic()
+    await store.open()
+    assert time.monotonic() - started < 10  # not the 30 s busy timeout
+    writer.execute("ROLLBACK")
+    writer.close()
+    new = row(RowKey="fresh", p1="1", imageTag="t-1", Timestamp=to_iso(FROZEN))
+    await store.insert(new)  # no proj column: written without one
+    got = await store.get("p", "fresh")
+    pages = [page async for page in store.scan_projected(10)]
+    await store.close()
+    assert got is not None and got.row["p1"] == "1"
+    assert [r["RowKey"] for page in pages for r in page] == ["fresh"]
+
+
+def test_free_text_does_not_match_times():
+    rows = [row(RowKey=f"{i:012x}", p1=str(i), imageTag=f"img-{i}", p1Status="succeeded",
+                p1StartedAt=t(10), p1FinishedAt=t(9), p3="9", p3Status="succeeded", p3FinishedAt=t(1),
+                manifestCommitId="abcdef0") for i in range(3)]
+    deployments = merge(rows, FROZEN)
+    for term in ("t0", "z", ":00", "2026-"):
+        assert Query.parse(term).filter(deployments) == [], term
+    assert len(Query.parse("img-1").filter(deployments)) == 1
+
+
+def test_rows_built_by_hand_with_odd_timestamps_merge():
+    rows = [row(RowKey="a", p1="1", imageTag="x"), row(RowKey="b", p1="2", imageTag="y"),
+            row(RowKey="c", p1="3", imageTag="z")]
+    rows[0]["Timestamp"] = None
+    rows[1]["Timestamp"] = FROZEN  # a datetime
+    got = {d.id: d.updated_iso for d in merge(rows, FROZEN)}
+    assert got == {"a": "", "b": to_iso(FROZEN), "c": to_iso(FROZEN)}

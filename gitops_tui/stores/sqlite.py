@@ -71,6 +71,17 @@ CREATE UNIQUE INDEX IF NOT EXISTS "{table}_key" ON "{table}" ("PartitionKey", "R
 CREATE VIEW IF NOT EXISTS "{table}_columns" AS SELECT "PartitionKey", "RowKey", "Timestamp",
   {view_cols}
 FROM "{table}";
+{_stale_projection_sql(table)}
+"""
+
+
+def _stale_projection_sql(table: str) -> str:
+    """A trigger that forgets a row's projection when its document changes and the
+    writer did not write one: an older gitops-tui, or SQL by hand, would leave it stale."""
+    return f"""
+CREATE TRIGGER IF NOT EXISTS "{table}_proj_stale" AFTER UPDATE OF doc ON "{table}"
+WHEN NEW.proj IS OLD.proj AND NEW.doc IS NOT OLD.doc
+BEGIN UPDATE "{table}" SET proj = NULL WHERE seq = NEW.seq; END;
 """
 
 
@@ -84,7 +95,7 @@ class SqliteStore:
         self.description = f"sqlite:{self.path}"
         self._conn: sqlite3.Connection | None = None
         self._lock = threading.Lock()
-        self._has_proj = False
+        self._has_proj = self._trust_proj = False
 
     # -- plumbing ------------------------------------------------------------------
 
@@ -109,24 +120,46 @@ class SqliteStore:
             elif not self._has_table(conn):
                 conn.close()
                 raise TableMissingError(f"{self.description}: table {self.table!r} does not exist")
-            self._has_proj = self._add_projection(conn)
+            self._has_proj, self._trust_proj = self._add_projection(conn)
         except sqlite3.Error as exc:
             raise StoreError(f"{self.description}: {exc}") from None
         except OSError as exc:
             raise StoreError(f"{self.description}: {exc.strerror or exc}") from None
         self._conn = conn
 
-    def _add_projection(self, conn: sqlite3.Connection) -> bool:
-        """Whether the table has the ``proj`` column, adding it to a file made before
-        it existed (its rows then have none: they are read from their documents)."""
-        columns = {row[1] for row in conn.execute(f'PRAGMA table_info("{self.table}")')}
-        if "proj" in columns:
-            return True
+    def _add_projection(self, conn: sqlite3.Connection) -> tuple[bool, bool]:
+        """Whether the table has the ``proj`` column (so writes fill it) and its stale-
+        projection trigger (so reads may trust it), adding both to a file made before
+        they existed (its rows then have none: they are read from their documents).
+
+        That takes the write lock: if a writer holds it for long, or the file is read-
+        only, the store goes on without projections rather than wait 30 s."""
+        def present() -> tuple[bool, bool]:
+            columns = {row[1] for row in conn.execute(f'PRAGMA table_info("{self.table}")')}
+            trigger = conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type='trigger' AND name=?", (f"{self.table}_proj_stale",)
+            ).fetchone()
+            return "proj" in columns, "proj" in columns and trigger is not None
+
+        found = present()
+        if found[1]:
+            return found
+        conn.execute("PRAGMA busy_timeout=2000")
         try:
-            conn.execute(f'ALTER TABLE "{self.table}" ADD COLUMN proj TEXT')
-        except sqlite3.OperationalError:  # a read-only file: documents only
-            return False
-        return True
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                if not present()[0]:
+                    conn.execute(f'ALTER TABLE "{self.table}" ADD COLUMN proj TEXT')
+                conn.execute(_stale_projection_sql(self.table).strip())
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        except sqlite3.OperationalError:  # locked or read-only: documents only
+            return present()
+        finally:
+            conn.execute("PRAGMA busy_timeout=30000")
+        return present()
 
     def _has_table(self, conn: sqlite3.Connection) -> bool:
         found = conn.execute(
@@ -229,7 +262,7 @@ class SqliteStore:
         against the thread joining the previous page, a page took 90 ms instead of 15.
         And no object per document means nothing small left behind in the heap.
         """
-        proj = "coalesce(proj, '')" if self._has_proj else "''"
+        proj = "coalesce(proj, '')" if self._trust_proj else "''"
         blocks: list[tuple[bytes, int]] = []
         projections: list[str] = []
         while size > 0:  # one query per block, keyset-paged like the pages
@@ -312,12 +345,14 @@ class SqliteStore:
                 if not key[1]:
                     raise StoreError(f"{self.description}: a row needs a RowKey")
                 text = orjson.dumps(doc).decode("utf-8")
-                proj = projection(doc) if self._has_proj else None
+                # (A file whose proj column could not be added gets none.)
+                proj = (projection(doc),) if self._has_proj else ()
+                proj_set = ", proj=?" if proj else ""
                 if mode == "replace":
                     cur = conn.execute(
-                        f'UPDATE "{self.table}" SET "Timestamp"=?, doc=?, etag=?, seq=?, proj=? '
+                        f'UPDATE "{self.table}" SET "Timestamp"=?, doc=?, etag=?, seq=?{proj_set} '
                         'WHERE "PartitionKey"=? AND "RowKey"=? AND etag=?',
-                        (stamp, text, new_etag, seq, proj, *key, etag),
+                        (stamp, text, new_etag, seq, *proj, *key, etag),
                     )
                     if cur.rowcount != 1:
                         raise ConflictError(f"{self.description}: row {key[1]} changed since it was read")
@@ -325,9 +360,9 @@ class SqliteStore:
                 verb = "INSERT" if mode == "insert" else "INSERT OR REPLACE"
                 try:
                     conn.execute(
-                        f'{verb} INTO "{self.table}" ("PartitionKey", "RowKey", "Timestamp", doc, etag, seq, proj) '
-                        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (*key, stamp, text, new_etag, seq, proj),
+                        f'{verb} INTO "{self.table}" ("PartitionKey", "RowKey", "Timestamp", doc, etag, seq'
+                        f'{", proj" if proj else ""}) VALUES (?, ?, ?, ?, ?, ?{", ?" if proj else ""})',
+                        (*key, stamp, text, new_etag, seq, *proj),
                     )
                 except sqlite3.IntegrityError:
                     raise ConflictError(f"{self.description}: row {key[1]} already exists") from None

@@ -371,9 +371,10 @@ class RowIndex:
                 self._remove(self.view, old)
         # Oldest first, each after its equals: the order the journey put them in, so
         # ties (rows written in one batch share a timestamp) come out as in a reload.
-        for key, d in reversed(found.items()):
-            entry = d
+        for key, entry in reversed(found.items()):
             self.entries[key] = entry
+            # A new ring, service or author must be known before a filter asks for it.
+            self._learn(entry)
             bisect.insort_right(self.base, entry, key=self._key)
             if not query or apply_query(query, [entry]):
                 bisect.insort_right(self.view, entry, key=self._key)

@@ -302,3 +302,22 @@ def test_reading_past_the_first_rows_or_updating_finishes_the_search(progressive
     assert index.complete
     assert [d.key for d in index.deployments()] == [
         d.key for d in Query.parse("img-4").filter(journey.snapshot().deployments)]
+
+
+def test_a_ring_first_seen_in_an_update_can_be_filtered_at_once():
+    rows = synthetic_rows(200, seed=2)
+    journey = JourneyIndex()
+    journey.load(rows, NOW)
+    index = RowIndex()
+    index.load(journey.snapshot())
+    while not index.prime(1):  # the value sets are known (and remembered)...
+        pass
+    assert index.set_query("ring:canary") and len(index) == 0
+    index.set_query("")
+    new = [dict(rows[5], env="canary", author="Newt Comer", Timestamp=to_iso(NOW + timedelta(minutes=1)))]
+    index.update(journey.snapshot(changed=journey.apply(new, NOW)))  # ...and an update brings a new one
+    index.set_query("ring:canary")
+    assert [d.id for d in index.view] == [rows[5]["RowKey"]]
+    index.set_query("author:\"newt comer\"")
+    assert [d.id for d in index.view] == [rows[5]["RowKey"]]
+    assert "Newt Comer" in index.values("author")
