@@ -192,6 +192,17 @@ HAY_INDEX: dict[str, int] = {name: i for i, name in enumerate(HAY_FIELDS)}
 HAY_SEP = "\x1f"
 
 
+def _started_iso(row: Row) -> str | None:
+    get = row.get
+    if not (get("p1Status") or get("p2Status") or get("p3Status")):
+        return None
+    for column in ("p1StartedAt", "p1FinishedAt", "p2StartedAt", "p2FinishedAt", "p3StartedAt", "p3FinishedAt"):
+        value = get(column)
+        if value:
+            return str(value)
+    return None
+
+
 class Deployment:
     """One image on its way to one ring (or one manual HLD edit): treat as immutable.
 
@@ -272,21 +283,17 @@ class Deployment:
     @property
     def started_iso(self) -> str | None:
         """When the first stage started (read from the row: only a few views need it)."""
-        get = self.row.get
-        if not (get("p1Status") or get("p2Status") or get("p3Status")):
-            return None
-        for column in ("p1StartedAt", "p1FinishedAt", "p2StartedAt", "p2FinishedAt", "p3StartedAt", "p3FinishedAt"):
-            value = get(column)
-            if value:
-                return str(value)
-        return None
+        return _started_iso(self.row)
 
     @property
     def finished_iso(self) -> str | None:
         """When the last stage finished, for a journey that has ended."""
+        return self._finished_iso(self.row)
+
+    def _finished_iso(self, row: Row) -> str | None:
         if self.status not in ("succeeded", "failed", "canceled"):
             return None
-        get = self.row.get
+        get = row.get
         value = get("p3FinishedAt") or get("p2FinishedAt") or get("p1FinishedAt")
         return str(value) if value else None
 
@@ -302,13 +309,15 @@ class Deployment:
     def finished_at(self) -> datetime | None:
         return _parse_time(self.finished_iso)
 
-    def elapsed_s(self, now: datetime | None = None) -> float | None:
-        """Seconds from the first stage's start to the end, or to ``now`` while running."""
-        started = self.started_at
+    def elapsed_s(self, now: datetime | None = None, row: Row | None = None) -> float | None:
+        """Seconds from the first stage's start to the end, or to ``now`` while running.
+        ``row``: this deployment's row, if the caller has it decoded already."""
+        row = self.row if row is None else row
+        started = _parse_time(_started_iso(row))
         if started is None:
             return None
         if self.status in ("succeeded", "failed", "canceled"):
-            end = self.finished_at
+            end = _parse_time(self._finished_iso(row))
         else:
             end = now or self.now
         if end is None:

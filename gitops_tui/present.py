@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from .model import Deployment
+from .model import Deployment, stages_of
 from .textsafe import clean
 from .timefmt import format_duration, iso_or_none, relative
 
@@ -52,30 +52,37 @@ def status_label(status: str) -> str:
     return f"{STATUS_ICONS.get(status, '?')} {STATUS_WORDS.get(status, status)}"
 
 
+def _text(value: object) -> str | None:
+    return str(value) if value else None
+
+
 def _short(sha: str | None, n: int = 7) -> str:
     return clean(sha[:n]) if sha else "-"
 
 
 def cells(d: Deployment, now: datetime) -> dict[str, str]:
     """Every column's text for one deployment (clean, one line each)."""
-    image = d.stage("image")
-    hld = d.stage("hld")
-    manifest = d.stage("manifest")
+    row = d.row  # once: a compact deployment decodes its row on every read
+    get = row.get
+    stages = {stage.name: stage for stage in stages_of(row)}
+    image, hld, manifest = stages.get("image"), stages.get("hld"), stages.get("manifest")
+    commit, tag, pr_id = _text(get("commitId")), _text(get("imageTag")), _text(get("pr"))
+    manifest_commit, merged_by = _text(get("manifestCommitId")), _text(get("mergedBy"))
     image_text = "-"
-    if image is not None or d.commit:
-        image_text = f"{clean(image.run_id) if image and image.run_id else '-'} {_short(d.commit)}"
+    if image is not None or commit:
+        image_text = f"{clean(image.run_id) if image and image.run_id else '-'} {_short(commit)}"
     metadata = "-"
-    if hld is not None or d.image_tag:
-        metadata = f"{clean(hld.run_id) if hld and hld.run_id else '-'} {clean(d.image_tag or '-', 60)}"
+    if hld is not None or tag:
+        metadata = f"{clean(hld.run_id) if hld and hld.run_id else '-'} {clean(tag or '-', 60)}"
     pr = "-"
-    if d.pr:
-        pr = f"#{clean(d.pr)}" + (f" {d.pr_state}" if d.pr_state else "")
+    if pr_id:
+        pr = f"#{clean(pr_id)}" + (f" {d.pr_state}" if d.pr_state else "")
     ready = "-"
-    if manifest is not None or d.manifest_commit:
-        ready = f"{clean(manifest.run_id) if manifest and manifest.run_id else '-'} {_short(d.manifest_commit)}"
+    if manifest is not None or manifest_commit:
+        ready = f"{clean(manifest.run_id) if manifest and manifest.run_id else '-'} {_short(manifest_commit)}"
     if d.manual_hld_edit:
         ready += " (manual HLD edit)"
-    duration = d.elapsed_s(now)
+    duration = d.elapsed_s(now, row)
     updated = relative(d.updated_at, now)
     if duration is not None:
         updated += f" ({format_duration(duration)})"
@@ -87,7 +94,7 @@ def cells(d: Deployment, now: datetime) -> dict[str, str]:
         "image": image_text,
         "metadata": metadata,
         "pr": pr,
-        "merged_by": clean(d.merged_by or "-", 40),
+        "merged_by": clean(merged_by or "-", 40),
         "manifest": ready,
         "updated": updated,
         "clusters": ", ".join(clean(c.upper(), 40) for c in d.synced_clusters) or "-",
