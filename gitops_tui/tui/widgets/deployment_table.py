@@ -445,11 +445,28 @@ class DeploymentTable(ScrollView, can_focus=True, inherit_bindings=False):
         else:
             row_style = frame.base
             state_style = frame.status.get(entry.status, frame.status["unknown"])
+        # One segment per run of one style (the state cell, the rest), not two per
+        # column: every segment costs again in each of the compositor's passes.
         segments = []
+        parts: list[str] = []
+        used = 0
         for key, w in frame.layout:
-            segments.append(Segment(fit(values[key], w), state_style if key == "state" else row_style))
-            segments.append(Segment(" ", row_style))
-        return Strip(segments).adjust_cell_length(frame.width, row_style)
+            text = fit(values[key], w)
+            used += w + 1
+            if key == "state":
+                if parts:
+                    segments.append(Segment("".join(parts), row_style))
+                    parts = []
+                segments.append(Segment(text, state_style))
+                parts.append(" ")
+            else:
+                parts.append(text)
+                parts.append(" ")
+        if used < frame.width:
+            parts.append(" " * (frame.width - used))
+        segments.append(Segment("".join(parts), row_style))
+        strip = Strip(segments)
+        return strip if used <= frame.width else strip.adjust_cell_length(frame.width, row_style)
 
     def visible_text(self) -> list[str]:
         """The rows on screen as plain text (for tests and the benchmark)."""
