@@ -218,19 +218,20 @@ async def frame_end(probe: Probe, after: float, timeout: float = 2.0) -> float:
 
 async def keystroke(app: GitopsApp, probe: Probe, key: str) -> float | None:
     """Send one key as the terminal driver would; the time until the end of the first
-    frame that draws the table after the filter changed it (None if it did not)."""
+    frame that draws the table after the filter changed it (None if the key did not
+    change the rows shown: a term typed halfway often does not)."""
     from textual import events
 
     char = key if len(key) == 1 else None
     name = {" ": "space"}.get(key, key)
     index = app.index
     changed_at: list[float] = []
+    unchanged: list[float] = []
     real_set_query = index.set_query
 
     def set_query(text: str) -> bool:  # note when the filter changed the rows
         changed = real_set_query(text)
-        if changed:
-            changed_at.append(time.perf_counter())
+        (changed_at if changed else unchanged).append(time.perf_counter())
         return changed
 
     index.set_query = set_query  # type: ignore[method-assign]
@@ -239,8 +240,8 @@ async def keystroke(app: GitopsApp, probe: Probe, key: str) -> float | None:
         app.post_message(events.Key(name, char))
         deadline = started + 2.0
         while not changed_at:
-            if time.perf_counter() > deadline:
-                return None
+            if unchanged or time.perf_counter() > deadline:
+                return None  # the key left the rows as they were: no table to redraw
             await asyncio.sleep(0)
         return await frame_end(probe, changed_at[0]) - started
     finally:

@@ -388,11 +388,13 @@ class RowIndex:
             del entries[i]
 
     def set_query(self, text: str) -> bool:
-        """Filter by ``text`` (the Query language). Returns False if unchanged."""
+        """Filter by ``text`` (the Query language). Returns False if the rows shown
+        did not change."""
         query = Query.parse(text)
         if query == self.query:
             self.query_text = text
             return False
+        before = self.view if self._rest is None else None
         if self._rest is None:
             self._settled = (self.query, self.view)
         self._rest = None
@@ -412,6 +414,11 @@ class RowIndex:
                 self._remember(str(query), self.view)
         self.query = query
         self.query_text = text
+        if before is not None and self._rest is None and self.view == before:
+            # (A term typed halfway often shows the same rows: "!status:s" is every
+            # row, as "!status:" was. Comparing is one C-level pass by identity.)
+            self.view = before
+            return False
         self.version += 1
         return True
 

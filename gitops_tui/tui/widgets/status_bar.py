@@ -105,17 +105,25 @@ class StatusBar(Static):
         super().__init__(Text(""), id=id)
         self.info: StatusInfo | None = None
         self._spin = 0
+        self._lines = 0
 
     def show(self, info: StatusInfo) -> None:
         if info != self.info:
             self.info = info
-            self.update(self.render_info(info))
+            self._draw(self.render_info(info))
 
     def tick(self) -> None:
         """Advance the loading spinner."""
         if self.info is not None and (self.info.status.state == LOADING or self.info.streaming):
             self._spin += 1
-            self.update(self.render_info(self.info))
+            self._draw(self.render_info(self.info))
+
+    def _draw(self, text: Text) -> None:
+        # A new layout of the whole screen only when the bar's height changes (an error
+        # line comes or goes), not on every keystroke of a filter or tick of the clock.
+        lines = len(text.plain.splitlines()) or 1
+        self.update(text, layout=lines != self._lines)
+        self._lines = lines
 
     def _style(self, name: str) -> Style:
         return self.get_component_rich_style(f"status-bar--{name}", default=Style())
