@@ -321,3 +321,14 @@ def test_a_ring_first_seen_in_an_update_can_be_filtered_at_once():
     index.set_query("author:\"newt comer\"")
     assert [d.id for d in index.view] == [rows[5]["RowKey"]]
     assert "Newt Comer" in index.values("author")
+
+
+def test_a_filter_that_shows_the_same_rows_reports_no_change(snapshot):
+    _, snap = snapshot
+    index = RowIndex()
+    index.load(snap)
+    version = index.version
+    assert index.set_query("!status:zz") is False  # no such status: every row, as before
+    assert index.version == version and str(index.query) == "!status:zz" and len(index) == 600
+    assert index.set_query("!status:failed") is True
+    assert len(index) == len(Query.parse("!status:failed").filter(snap.deployments))
