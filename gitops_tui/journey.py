@@ -236,7 +236,7 @@ def to_cluster_sync(row: Row) -> ClusterSync | None:
     )
 
 
-def duplicate_key(row: Row) -> tuple[str | None, ...] | None:
+def duplicate_key(row: Row) -> Group | None:
     """Rows with equal keys are one deployment written more than once (retried stages)."""
     return to_deployment(row, _EPOCH).group
 
