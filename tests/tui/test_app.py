@@ -605,7 +605,7 @@ async def test_a_long_filter_draws_its_first_rows_then_finishes(story: FakeStore
     monkeypatch.setattr(rowindex, "_PROGRESSIVE_MIN", 3)
     monkeypatch.setattr(rowindex, "_FIRST_ROWS", 1)
     monkeypatch.setattr(rowindex, "_STEP", 2)
-    monkeypatch.setattr(app_module, "FINISH_FILTER_AFTER_S", 0.3)
+    monkeypatch.setattr(app_module, "FINISH_FILTER_AFTER_S", 2.0)  # time to look at the first rows
     monkeypatch.setattr(app_module, "FINISH_FILTER_SLICE", 1)
     app = app_on(story)
     async with app.run_test(size=WIDE) as pilot:
