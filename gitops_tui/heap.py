@@ -9,7 +9,6 @@ Elsewhere (musl, macOS) this is a no-op.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import sys
 from functools import cache
 
@@ -19,8 +18,8 @@ def _trim() -> object | None:
     if not sys.platform.startswith("linux"):
         return None
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        return libc.malloc_trim
+        # By name: ctypes.util.find_library would run ldconfig in a subprocess.
+        return ctypes.CDLL("libc.so.6").malloc_trim
     except (OSError, AttributeError):  # not glibc
         return None
 
