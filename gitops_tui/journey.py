@@ -399,19 +399,19 @@ class JourneyIndex:
 
     # -- bulk ----------------------------------------------------------------------
 
-    def load(self, rows: Iterable[Row], now: datetime, docs: list[bytes] | None = None) -> None:
+    def load(self, rows: Iterable[Row], now: datetime) -> None:
         """Take a whole table (one sort, no bisect: much faster than ``apply``)."""
-        self.add_page(list(rows), now, docs)
+        self.add_page(rows if isinstance(rows, Sequence) else list(rows), now)
         rowblocks.seal_all(self.take_open_blocks())
         self.finish_load(now)
 
-    def add_page(self, rows: Sequence[Row], now: datetime, docs: list[bytes] | None = None) -> None:
+    def add_page(self, rows: Sequence[Row], now: datetime) -> None:
         """Take one page of a full load into a fresh index; :meth:`finish_load` ends it.
 
         A compact index keeps the rows in open blocks for :meth:`take_open_blocks`,
-        using the store's JSON documents when it has them (``docs``, or the page's own
-        ``docs``), and builds deployments from the page's ``projections`` when it has
-        those: then the page is never decoded.
+        using the store's JSON documents when the page has them (``Page.doc_blocks`` or
+        ``Page.docs``), and builds deployments from the page's ``projections`` when it
+        has those: then the page is never decoded.
         """
         if self.generation:
             raise RuntimeError("a full load goes into a fresh JourneyIndex")
@@ -421,11 +421,10 @@ class JourneyIndex:
         blocks: list[RowBlock] = []
         if not self.compact or not len(rows):
             projections = None
-        elif docs is None and joined and all(count == width for _, count in joined[:-1]):
+        elif joined and all(count == width for _, count in joined[:-1]):
             blocks = [RowBlock(blob) for blob, _ in joined]  # the store's own blocks
         else:
-            docs = docs if docs is not None else getattr(rows, "docs", None)
-            blocks = rowblocks.blocks_for(rowblocks.encode(rows, docs))
+            blocks = rowblocks.blocks_for(rowblocks.encode(rows, getattr(rows, "docs", None)))
         self._open_blocks.extend(blocks)
         deployments = self.deployments
         first = self._first
@@ -489,12 +488,14 @@ class JourneyIndex:
 
     # -- incremental ---------------------------------------------------------------
 
-    def apply(self, rows: Iterable[Row], now: datetime, docs: list[bytes] | None = None) -> set[Key]:
+    def apply(self, rows: Iterable[Row], now: datetime) -> set[Key]:
         """Take new or changed rows; return the keys of deployments that changed.
+        (A compact index keeps them from the page's ``docs`` when it has them.)
 
         Invariant: a row lives in its own deployment, or — while its duplicate group has
         more than one member — in ``_member_rows`` behind the group's collapsed one.
         """
+        docs = getattr(rows, "docs", None)
         rows = list(rows)
         where: dict[int, tuple[RowBlock, int]] = {}
         if self.compact and rows:

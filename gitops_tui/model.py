@@ -68,7 +68,10 @@ PROJECTED_COLUMNS: tuple[str, ...] = (
     "author", "commitId", "pr", "mergedBy", "manifestCommitId", "prTitle", "kind",
 )
 PROJECTION_VERSION = "v1"
-_US, _RS = "\x1f", "\x1e"
+# ASCII unit and record separators: between the fields of a projection (and of a hay),
+# and between the documents and projections of a page or block. Valid JSON never
+# contains a raw RS; a projection with either in a value is not made.
+FIELD_SEP, RECORD_SEP = "\x1f", "\x1e"
 
 
 def projection(row: Row) -> str:
@@ -78,10 +81,10 @@ def projection(row: Row) -> str:
     for column in PROJECTED_COLUMNS:
         value = row.get(column)
         text = "" if value is None else value if isinstance(value, str) else str(value)
-        if _US in text or _RS in text:
+        if FIELD_SEP in text or RECORD_SEP in text:
             return ""
         values.append(text)
-    return _US.join(values)
+    return FIELD_SEP.join(values)
 
 
 # Recorded stage statuses (what `record --status` stores).
@@ -189,7 +192,7 @@ HAY_FIELDS: tuple[str, ...] = (
     "manual", "p2", "clusters",
 )
 HAY_INDEX: dict[str, int] = {name: i for i, name in enumerate(HAY_FIELDS)}
-HAY_SEP = "\x1f"
+HAY_SEP = FIELD_SEP
 
 
 def _started_iso(row: Row) -> str | None:

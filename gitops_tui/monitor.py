@@ -180,7 +180,7 @@ class Monitor:
             rows, cursor = await self._bounded(self.store.changed_since(self.cursor))
         except (StoreError, OSError) as exc:
             return self._failed(exc)
-        changed = self.index.apply(rows, self.clock(), getattr(rows, "docs", None)) if rows else set()
+        changed = self.index.apply(rows, self.clock()) if rows else set()
         self.cursor = cursor
         if changed:
             self.snapshot = self.index.snapshot(changed=changed)

@@ -13,7 +13,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import orjson
 
-from ..model import Row, cluster_partition
+from ..model import RECORD_SEP, Row, cluster_partition
 
 Cursor = Any  # opaque to callers; each store defines its own
 
@@ -56,7 +56,8 @@ class Page(Sequence[Row]):
     @property
     def docs(self) -> list[bytes] | None:
         if self._docs is None and self.doc_blocks is not None:
-            self._docs = [doc for blob, _ in self.doc_blocks for doc in blob.split(b"\x1e")]
+            rs = RECORD_SEP.encode()
+            self._docs = [doc for blob, _ in self.doc_blocks for doc in blob.split(rs)]
         return self._docs
 
     @property

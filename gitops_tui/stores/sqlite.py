@@ -33,7 +33,7 @@ import orjson
 
 from ..config import StoreConfig
 from ..gcpause import no_gc
-from ..model import KNOWN_COLUMNS, Row, cluster_partition, projection
+from ..model import KNOWN_COLUMNS, RECORD_SEP, Row, cluster_partition, projection
 from ..rowblocks import BLOCK_ROWS
 from ..timefmt import to_iso, utcnow
 from .base import ConflictError, Page, StoreError, TableMissingError, Versioned
@@ -267,8 +267,9 @@ class SqliteStore:
         projections: list[str] = []
         while size > 0:  # one query per block, keyset-paged like the pages
             block, block_args = self._page_sql(where, args, last, f"doc, {proj} AS proj, seq")
+            rs = f"char({ord(RECORD_SEP)})"
             sql = (
-                "SELECT CAST(group_concat(doc, char(30)) AS BLOB), group_concat(proj, char(30)), "
+                f"SELECT CAST(group_concat(doc, {rs}) AS BLOB), group_concat(proj, {rs}), "
                 f"count(*), min(seq) FROM ({block})"
             )
             wanted = min(size, BLOCK_ROWS)
@@ -276,13 +277,13 @@ class SqliteStore:
                 docs, joined, count, lowest = conn.execute(sql, (*block_args, wanted)).fetchone()
             except sqlite3.DataError:  # a block longer than SQLITE_MAX_LENGTH: row by row
                 rows = conn.execute(block, (*block_args, wanted)).fetchall()
-                docs = b"\x1e".join(doc.encode() for doc, _, _ in rows)
-                joined, count = "\x1e".join(p for _, p, _ in rows), len(rows)
+                docs = RECORD_SEP.encode().join(doc.encode() for doc, _, _ in rows)
+                joined, count = RECORD_SEP.join(p for _, p, _ in rows), len(rows)
                 lowest = rows[-1][2] if rows else None
             if not count:
                 break
             blocks.append((docs, count))
-            projections.extend(joined.split("\x1e"))
+            projections.extend(joined.split(RECORD_SEP))
             last, size = lowest, size - count
             if count < wanted:
                 break
