@@ -141,7 +141,7 @@ async def main(n: int) -> None:
         polls, fetched = [], []
         for round_ in range(5):
             for i in range(10):
-                k = round_ * 1000 + i * 37
+                k = (round_ * 1000 + i * 37) % n  # (any --rows)
                 await record(store, StageRecord(partition="trivia", p1=str(10000 + k),
                                                 image_tag=data[k]["imageTag"], commit_id=data[k]["commitId"],
                                                 service=data[k]["service"], status="failed"))
