@@ -84,12 +84,18 @@ async def test_80_columns_show_the_narrow_set(story: FakeStore) -> None:
         assert "● OK" in screen_text(app)
 
 
-async def test_cursor_keys_move_and_scroll() -> None:
+async def image_builds(count: int, services: int) -> tuple[FakeStore, FrozenClock]:
+    """A store of ``count`` image builds (more than a screenful) over a few services."""
     clock = FrozenClock(T0)
     store = FakeStore(clock=clock)
-    for i in range(60):
-        await deploy(store, clock, i, service=f"svc{i % 3}", ring="dev", build=1000 + i,
+    for i in range(count):
+        await deploy(store, clock, i, service=f"svc{i % services}", ring="dev", build=1000 + i,
                      author="Alice Ng", commit=f"{i:07x}", upto="image")
+    return store, clock
+
+
+async def test_cursor_keys_move_and_scroll() -> None:
+    store, _ = await image_builds(60, services=3)
     app = app_on(store)
     async with app.run_test(size=SMALL) as pilot:
         await wait_loaded(pilot)
@@ -457,11 +463,7 @@ async def test_cursor_stays_on_the_same_deployment_when_newer_rows_arrive(story:
 
 
 async def test_scroll_position_is_kept_across_updates() -> None:
-    clock = FrozenClock(T0)
-    store = FakeStore(clock=clock)
-    for i in range(80):
-        await deploy(store, clock, i, service=f"svc{i % 4}", ring="dev", build=1000 + i,
-                     author="Alice Ng", commit=f"{i:07x}", upto="image")
+    store, clock = await image_builds(80, services=4)
     app = app_on(store)
     async with app.run_test(size=SMALL) as pilot:
         await wait_loaded(pilot)
