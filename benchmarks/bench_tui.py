@@ -324,11 +324,11 @@ async def main() -> None:
             await pilot.press("O")
         print(f"sort key to repaint (state, service, reverse): {ms(sorts)}")
 
-        # Wait for the idle haystack priming (free text without a first-keystroke cost).
+        # Wait for the idle priming of the value sets (filters and pickers).
         started = time.perf_counter()
         while not app.index.primed:
             await asyncio.sleep(0.01)
-        print(f"haystacks primed in the background:    {(time.perf_counter() - started) * 1000:7.0f} ms after load")
+        print(f"value sets primed in the background:   {(time.perf_counter() - started) * 1000:7.0f} ms after load")
         rss_primed = rss_mb()
 
         print("\n== filter keystroke → repaint (target ≤ 50 ms)")
@@ -403,7 +403,7 @@ async def main() -> None:
     print("\n== memory")
     print(f"  RSS before the app (imports): {base_rss:6.0f} MB")
     print(f"  RSS loaded:                   {rss_loaded:6.0f} MB   (target ≤ 200)")
-    print(f"  RSS with haystacks primed:    {rss_primed:6.0f} MB")
+    print(f"  RSS with value sets primed:   {rss_primed:6.0f} MB")
     print(f"  peak RSS (ru_maxrss):         {peak_mb():6.0f} MB")
 
 

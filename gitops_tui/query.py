@@ -55,12 +55,6 @@ class Term:
         return ("!" if self.negate else "") + (f'"{text}"' if " " in text else text)
 
 
-def haystack(d: Deployment) -> str:
-    """Every searchable field of a deployment, lower-cased, in one string (its ``hay``,
-    built with the deployment: see ``model.HAY_FIELDS``)."""
-    return d.hay
-
-
 @dataclass(frozen=True)
 class Query:
     """A parsed filter; ``matches`` is cheap enough to run over 100k rows per keystroke."""
@@ -103,12 +97,11 @@ class Query:
     def __str__(self) -> str:
         return " ".join(str(t) for t in self.terms)
 
-    def matches(self, d: Deployment, hay: str | None = None) -> bool:
+    def matches(self, d: Deployment) -> bool:
+        """Whether ``d`` satisfies every term; free text is searched in ``d.hay``."""
         for term in self.terms:
             if term.field is None:
-                if hay is None:
-                    hay = haystack(d)
-                found = term.value in hay
+                found = term.value in d.hay
             else:
                 found = _field_matches(FIELDS[term.field](d), term.value)
             if found == term.negate:

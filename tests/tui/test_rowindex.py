@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from gitops_tui.journey import JourneyIndex
-from gitops_tui.query import Query, haystack
+from gitops_tui.query import Query
 from gitops_tui.timefmt import to_iso
 from gitops_tui.tui.rowindex import RowIndex, refines, replace_term
 
@@ -104,7 +104,7 @@ async def test_haystack_holds_every_searchable_field() -> None:
     index = JourneyIndex()
     index.load([v[2] for v in store.rows.values()], NOW)
     for d in index.snapshot().deployments:
-        hay = haystack(d)
+        hay = d.hay
         assert hay == hay.lower()
         for value in (d.id, d.service, d.ring, d.status, d.author, d.commit, d.image_tag, d.pr,
                       d.merged_by, d.hld_commit, d.manifest_commit, d.pr_title,
