@@ -19,7 +19,7 @@ import pytest
 from gitops_tui import rowblocks
 from gitops_tui.config import StoreConfig
 from gitops_tui.heap import release_free_memory
-from gitops_tui.journey import JourneyIndex, from_projection, merge, to_deployment
+from gitops_tui.journey import JourneyIndex, RowDeployment, from_projection, merge, to_deployment
 from gitops_tui.model import HAY_SEP, Deployment, projection
 from gitops_tui.monitor import Monitor
 from gitops_tui.present import to_json
@@ -116,6 +116,23 @@ def test_a_compact_load_equals_the_plain_merge(with_projections):
     assert [everything(d) for d in compact] == [everything(d) for d in plain]
     assert any(d.synced_clusters for d in compact) and any(d.duplicates for d in compact)
     assert all(isinstance(d._src, rowblocks.RowBlock) for d in compact if not d.duplicates)
+
+
+def test_a_plain_rows_hay_is_built_when_first_read_and_equals_the_eager_one():
+    rows = many_rows(400, seed=4)
+    plain = JourneyIndex()
+    plain.add_page(rows, FROZEN)
+    early = [d for d in plain._built if d.key[1].endswith(("1", "7"))]
+    assert early and all(type(d) is RowDeployment for d in early)
+    assert {d.hay.split(HAY_SEP)[-1] for d in early} == {""}  # read before the cluster sync
+    plain.finish_load(FROZEN)
+    eager = JourneyIndex(compact=True)
+    eager.load(rows, FROZEN)
+    got = {d.key: (d.hay, d.synced_clusters) for d in plain.snapshot().deployments}
+    want = {d.key: (d.hay, d.synced_clusters) for d in eager.snapshot().deployments}
+    assert got == want
+    assert any(names for _, names in got.values())
+    assert any(names for d in early for names in [got[d.key][1]])  # synced after its hay was read
 
 
 def test_compact_updates_equal_the_plain_merge():
