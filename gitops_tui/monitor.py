@@ -104,7 +104,7 @@ class Monitor:
         everything.
 
         Each page is joined in a worker thread while the next one is fetched, and its
-        rows compressed in another while the next is joined (zlib drops the GIL), then
+        rows compressed in another while the next is joined (zstd drops the GIL), then
         dropped: only the compact deployments stay. Holding every decoded page until
         the end took 3 KB per row; compressing after joining, in the same thread, put
         30 ms a page on the critical path.

@@ -83,6 +83,14 @@ def test_a_value_with_a_separator_has_no_projection():
     assert projection(row(p1="1", prTitle="a b")).startswith("v1\x1f")
 
 
+def test_a_few_rows_are_sealed_without_a_dictionary_and_read_back():
+    rows = many_rows(30, seed=9)  # too few to train a dictionary on
+    block = rowblocks.RowBlock(rowblocks.encode(rows))
+    rowblocks.seal_all([block])
+    assert block.sealed and len(block) == len(rows)
+    assert [block.row(j) for j in range(len(rows))] == rows
+
+
 def test_rows_in_blocks_read_back_the_same_open_or_sealed():
     rows = many_rows(600)
     blocks = rowblocks.blocks_for(rowblocks.encode(rows))
