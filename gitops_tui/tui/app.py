@@ -147,7 +147,7 @@ class GitopsApp(App[None]):
             yield RingsView(id="rings")
             yield ClustersView(id="clusters")
             yield DetailView(id="detail")
-        yield FilterBar(self.index.values, id="filter")
+        yield FilterBar(self.index.values, on_edit=self.set_filter, id="filter")
         yield StatusBar(id="status")
         yield Footer(id="footer")
 
@@ -432,10 +432,6 @@ class GitopsApp(App[None]):
         # Focus now, not after a refresh (Widget.focus defers): keys typed right after
         # "/" (a paste, a fast typist over ssh) must land in the filter line.
         self.screen.set_focus(bar)
-
-    def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input is self.filter_bar:
-            self.set_filter(event.value)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input is self.filter_bar:

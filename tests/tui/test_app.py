@@ -122,6 +122,52 @@ async def test_cursor_keys_move_and_scroll() -> None:
         assert table.cursor == 0
 
 
+async def test_filter_keys_resize_the_scroll_range_without_laying_out_the_screen(monkeypatch) -> None:
+    from textual.screen import Screen
+
+    layouts = []
+    real = Screen._refresh_layout
+
+    def counting(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        layouts.append(self)
+        return real(self, *args, **kwargs)
+
+    store, _ = await image_builds(120, services=3)
+    app = app_on(store)
+    async with app.run_test(size=SMALL) as pilot:
+        await wait_loaded(pilot)
+        table = app.table
+        await pilot.press("slash")
+        await pilot.pause()
+
+        def check(text: str) -> int:
+            n = len(Query.parse(text).filter(app.snapshot.deployments))
+            assert len(app.index) == n and table.virtual_size.height == n + 1
+            assert table.max_scroll_y == max(0, n + 1 - table.container_size.height)
+            if table.show_vertical_scrollbar:
+                assert table.vertical_scrollbar.window_virtual_size == n + 1
+            return n
+
+        monkeypatch.setattr(Screen, "_refresh_layout", counting)
+        await pilot.press(*"svc1")  # 40 rows: more than a screen, the scrollbar stays
+        await pilot.pause()
+        assert check("svc1") == 40 and table.show_vertical_scrollbar
+        await pilot.press("backspace")
+        await pilot.pause()
+        assert check("svc") == 120 and table.show_vertical_scrollbar
+        assert layouts == []  # typing and filtering redrew the line and the table only
+        await pilot.press(*"1 0000001")  # one row: the scrollbar goes, the screen is laid out
+        await pilot.pause()
+        assert check("svc1 0000001") == 1 and not table.show_vertical_scrollbar
+        assert layouts
+        await pilot.press(*["backspace"] * 8, "enter")
+        await pilot.pause()
+        assert check("svc1") == 40 and table.show_vertical_scrollbar
+        await pilot.press("G")
+        assert table.cursor == 39 and table.top_row == 40 - table.page_rows
+        assert rows(app)[-1] == table.visible_text()[-1] and "svc1" in rows(app)[-1]
+
+
 async def test_sort_keys_cycle_and_reverse(story: FakeStore) -> None:
     app = app_on(story)
     async with app.run_test(size=WIDE) as pilot:
