@@ -243,7 +243,8 @@ def progressive(monkeypatch):
 
 
 @pytest.mark.parametrize("descending", [True, False])
-@pytest.mark.parametrize("text", ["img-1", "front", "!front ring:qa", "zzz", "m0000"])
+@pytest.mark.parametrize("text", ["img-1", "front", "!front ring:qa", "zzz", "m0000", "ring:qa", "!ring:qa",
+                                  "service:front*", "ring:q", "status:failed author:*"])
 def test_a_progressive_filter_shows_the_top_first_and_finishes_the_same(progressive, snapshot, text, descending):
     _, snap = snapshot
     index = RowIndex()
