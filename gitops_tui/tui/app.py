@@ -20,7 +20,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.css.query import NoMatches
@@ -35,6 +35,7 @@ from ..model import Snapshot
 from ..monitor import ERROR, Monitor, PollStatus, Update
 from ..present import COLUMNS
 from ..timefmt import utcnow
+from .idle_gc import IdleCollector
 from .rowindex import RowIndex, replace_term
 from .views.clusters import ClustersView
 from .views.detail import DetailView
@@ -128,6 +129,7 @@ class GitopsApp(App[None]):
         self.view_stack: list[str] = ["deployments"]
         self.detail_key: tuple[str, str] | None = None
         self._froze_gc = False
+        self.collector = IdleCollector()
         self._finish_timer: Timer | None = None
         self._ui_ready = False
         self._early_updates: list[Update] = []
@@ -173,6 +175,8 @@ class GitopsApp(App[None]):
         self.table.set_now(self.clock())
         self._ui_ready = True
         self.set_interval(1.0, self._tick)
+        self.collector.start()
+        self.set_interval(0.25, self.collector.tick)
         early, self._early_updates = self._early_updates, []
         for update in early:
             self.apply_update(update)
@@ -516,7 +520,13 @@ class GitopsApp(App[None]):
             return
         self.exit()
 
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent):
+            self.collector.touch()
+        await super().on_event(event)
+
     async def on_unmount(self) -> None:
+        self.collector.stop()
         try:
             await self.monitor.close()
         except Exception:  # noqa: BLE001 - closing must never stop the exit
