@@ -240,6 +240,7 @@ def progressive(monkeypatch):
     monkeypatch.setattr(rowindex, "_PROGRESSIVE_MIN", 100)
     monkeypatch.setattr(rowindex, "_FIRST_ROWS", 12)
     monkeypatch.setattr(rowindex, "_STEP", 40)
+    monkeypatch.setattr(rowindex, "_HEAD_MAX", 120)
 
 
 @pytest.mark.parametrize("descending", [True, False])
@@ -257,13 +258,38 @@ def test_a_progressive_filter_shows_the_top_first_and_finishes_the_same(progress
     first = [index.at(i).key for i in range(len(index))]
     assert first == expected[:len(first)]  # the top of the final view, in place
     if not index.complete:
-        assert 12 <= len(first) < len(expected)
+        assert len(first) <= len(expected)  # (fewer than a screen if the term is rare)
         steps = 0
         while not index.finish(25):  # in slices, as the app does it
             steps += 1
         assert steps > 0 and index.complete
     assert [index.at(i).key for i in range(len(index))] == expected
     assert index.finish() is False  # nothing left
+
+
+def test_a_rare_term_shows_what_the_first_search_found_and_finishes_later(progressive, snapshot):
+    _, snap = snapshot
+    index = RowIndex()
+    index.load(snap)
+    expected = [d.key for d in Query.parse("img-59").filter(snap.deployments)]
+    assert 1 < len(expected) < 12  # fewer than a first screen in all 600
+    index.set_query("img-59")
+    assert not index.complete  # stopped after _HEAD_MAX deployments
+    shown = [index.at(i).key for i in range(len(index))]
+    assert shown == expected[:len(shown)] and len(shown) < len(expected)
+    index.finish()
+    assert [d.key for d in index.deployments()] == expected
+
+
+def test_a_field_value_no_deployment_has_shows_nothing_at_once(progressive, snapshot):
+    _, snap = snapshot
+    index = RowIndex()
+    index.load(snap)
+    index.set_query("ring:q")  # typed halfway to ring:qa
+    assert len(index) == 0 and index.complete
+    index.set_query("!ring:q")
+    index.finish()
+    assert len(index) == len(snap.deployments)
 
 
 def test_typing_over_an_unfinished_filter_refines_the_last_finished_one(progressive, snapshot):
