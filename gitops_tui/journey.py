@@ -163,6 +163,7 @@ def from_projection(values: Sequence[str], now: datetime, src: object, i: int = 
     ring = (_RINGS.get(env) or _shared(_RINGS, env, env.lower())) if env else ""
     if author:
         author = _AUTHORS.get(author) or _shared(_AUTHORS, author, author)
+    partition = _PARTITIONS.get(partition) or _shared(_PARTITIONS, partition, partition)
     # Duplicate group: the same image build, ring and HLD commit; or the same manual
     # edit's manifest build. (Bedrock lower-cases what it writes: values compare as is.)
     if p1 or tag:
@@ -254,12 +255,13 @@ _pick_hay = itemgetter(
     "manifestCommitId", "p1", "imageTag", "pr", "mergedBy", "p3", "commitId", "hldCommitId", "prTitle", "p2"
 )
 
-# Services, rings and authors repeat across 100k rows: each is derived once and the
+# Services, rings, authors and partitions repeat across 100k rows: each is derived once and the
 # deployments share one string object per value (a memo lookup is also 5x cheaper than
 # deriving it again).
 _SERVICES: dict[str, str] = {}
 _RINGS: dict[str, str] = {}
 _AUTHORS: dict[str, str] = {}
+_PARTITIONS: dict[str, str] = {}  # (each deployment's key holds one: 5 MB at 100k rows)
 
 
 def _shared(memo: dict[str, str], value: str, derived: str) -> str:
