@@ -71,17 +71,21 @@ class RowBlock:
         self._offsets = _NO_OFFSETS
         self._codec: _Codec | None = None
 
-    def _docs(self) -> list[bytes]:
+    def _docs(self) -> list[bytes] | None:
+        """The documents while the block is open (None once sealed). Reads ``_open``
+        once: a worker thread may seal the block meanwhile."""
         docs = self._open
         if isinstance(docs, bytes):
-            # Split once (an open block is read row by row for rows without a
-            # projection). Only the thread filling the block reads it before it is
-            # sealed, so this cannot undo a seal.
-            docs = self._open = docs.split(_RS)
-        return docs  # type: ignore[return-value]
+            split = docs.split(_RS)
+            with _lock:  # keep the split (it is read row by row) unless sealed since
+                if self._open is docs:
+                    self._open = split
+            return split
+        return docs
 
     def __len__(self) -> int:
-        return len(self._docs()) if self._open is not None else len(self._offsets) - 1
+        docs = self._docs()
+        return len(docs) if docs is not None else len(self._offsets) - 1
 
     @property
     def sealed(self) -> bool:
@@ -89,12 +93,14 @@ class RowBlock:
 
     def seal(self) -> None:
         """Compress the documents (safe from a worker thread: a reader sees either)."""
-        if self._open is not None:
-            _seal([self], _codec_for(self._docs()))
+        docs = self._docs()
+        if docs is not None:
+            _seal([self], _codec_for(docs))
 
     def doc(self, i: int) -> bytes:
-        if self._open is not None:
-            return self._docs()[i]
+        docs = self._docs()
+        if docs is not None:
+            return docs[i]
         codec = self._codec
         assert codec is not None
         offsets = self._offsets
@@ -137,12 +143,13 @@ def _codec_for(sample: Sequence[bytes]) -> _Codec:
     enough; else no dictionary (a table of a few rows needs none)."""
     global _trained
     if _trained is None and len(sample) >= _TRAIN_ROWS:
+        try:  # (outside the lock: readers of other blocks need not wait the 35 ms)
+            codec = _Codec(zstandard.train_dictionary(_DICT_BYTES, list(sample)))
+        except zstandard.ZstdError:  # samples too alike or too small to learn from
+            return _PLAIN
         with _lock:
             if _trained is None:
-                try:
-                    _trained = _Codec(zstandard.train_dictionary(_DICT_BYTES, list(sample)))
-                except zstandard.ZstdError:  # samples too alike or too small to learn from
-                    return _PLAIN
+                _trained = codec
     return _trained or _PLAIN
 
 
@@ -159,7 +166,8 @@ def _seal(blocks: Sequence[RowBlock], codec: _Codec) -> None:
         block._packed = b"".join(frames)
         block._offsets = array("I", accumulate(map(len, frames), initial=0))
         block._codec = codec
-        block._open = None  # last: readers check _open first
+        with _lock:
+            block._open = None  # last: readers check _open first
 
 
 def encode(rows: Sequence[Row], docs: Sequence[Any] | None = None) -> list[bytes]:
@@ -179,4 +187,5 @@ def seal_all(blocks: Iterable[RowBlock]) -> None:
     """Compress ``blocks`` (those still open)."""
     pending = [block for block in blocks if block._open is not None]
     if pending:
-        _seal(pending, _codec_for(pending[0]._docs()))
+        first = pending[0]._docs()
+        _seal(pending, _codec_for(first or []))

@@ -20,7 +20,7 @@ from gitops_tui import rowblocks
 from gitops_tui.config import StoreConfig
 from gitops_tui.heap import release_free_memory
 from gitops_tui.journey import JourneyIndex, RowDeployment, from_projection, merge, to_deployment
-from gitops_tui.model import HAY_SEP, Deployment, projection
+from gitops_tui.model import HAY_SEP, RECORD_SEP, Deployment, projection
 from gitops_tui.monitor import Monitor
 from gitops_tui.present import to_json
 from gitops_tui.query import Query
@@ -89,6 +89,28 @@ def test_a_few_rows_are_sealed_without_a_dictionary_and_read_back():
     rowblocks.seal_all([block])
     assert block.sealed and len(block) == len(rows)
     assert [block.row(j) for j in range(len(rows))] == rows
+
+
+def test_a_block_read_while_a_worker_thread_seals_it_reads_right_and_ends_sealed():
+    import threading
+
+    rows = many_rows(256, seed=12)
+    docs = rowblocks.encode(rows)
+    joined = RECORD_SEP.encode().join(docs)  # as the SQLite store hands a block over
+    errors = []
+    for trial in range(200):
+        block = rowblocks.RowBlock(joined if trial % 2 else list(docs))
+        sealer = threading.Thread(target=rowblocks.seal_all, args=([block],))
+        sealer.start()
+        try:
+            while sealer.is_alive():
+                assert len(block) == len(docs) and block.doc(trial % 256) == docs[trial % 256]
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        sealer.join()
+        if not block.sealed:
+            errors.append(f"trial {trial}: left open")
+    assert errors == []
 
 
 def test_rows_in_blocks_read_back_the_same_open_or_sealed():
