@@ -13,18 +13,42 @@ only cycles among them would never be collected, and bulk data has none.
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+# Pauses nest and come from several threads (a load's worker threads, the app's idle
+# collector): the collector is off while any is held, and back as it was after the last.
+_lock = threading.Lock()
+_pauses = 0
+_was_enabled = True
+
+
+def pause() -> None:
+    """Turn the cyclic GC off until the matching :func:`resume`."""
+    global _pauses, _was_enabled
+    with _lock:
+        if _pauses == 0:
+            _was_enabled = gc.isenabled()
+            gc.disable()
+        _pauses += 1
+
+
+def resume() -> None:
+    """End one :func:`pause`; the last one puts the GC back as it was before the first."""
+    global _pauses
+    with _lock:
+        _pauses -= 1
+        if _pauses == 0 and _was_enabled:
+            gc.enable()
 
 
 @contextmanager
 def no_gc() -> Iterator[None]:
-    """Disable the cyclic GC inside the block, freeze what it built, restore the GC."""
-    enabled = gc.isenabled()
-    gc.disable()
+    """Pause the cyclic GC inside the block, freeze what it built, resume."""
+    pause()
     try:
         yield
     finally:
         gc.freeze()
-        if enabled:
-            gc.enable()
+        resume()

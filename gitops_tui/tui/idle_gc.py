@@ -17,6 +17,8 @@ import gc
 import time
 from collections.abc import Callable
 
+from .. import gcpause
+
 IDLE_S = 0.5  # no key or mouse input for this long: the user is reading, not typing
 MIN_PENDING = 10_000  # container allocations since the last collection worth a collection
 MAX_PENDING = 2_000_000  # collect even while busy beyond this (memory stays bounded)
@@ -29,18 +31,17 @@ class IdleCollector:
         self.clock = clock
         self.collections = 0
         self._last_input = clock()
-        self._was_enabled: bool | None = None
+        self._running = False
 
     def start(self) -> None:
-        if self._was_enabled is None:
-            self._was_enabled = gc.isenabled()
-            gc.disable()
+        if not self._running:
+            gcpause.pause()  # (shared with the load's worker threads: see gcpause)
+            self._running = True
 
     def stop(self) -> None:
-        if self._was_enabled is not None:
-            if self._was_enabled:
-                gc.enable()
-            self._was_enabled = None
+        if self._running:
+            gcpause.resume()
+            self._running = False
 
     def touch(self) -> None:
         """The user pressed a key or moved the mouse."""
@@ -48,7 +49,7 @@ class IdleCollector:
 
     def tick(self) -> bool:
         """Collect now if the user is idle and enough has been allocated; True if it did."""
-        if self._was_enabled is None:
+        if not self._running:
             return False
         pending = gc.get_count()[0]  # containers allocated, less freed, since the last one
         idle = self.clock() - self._last_input >= IDLE_S

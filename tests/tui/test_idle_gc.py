@@ -60,3 +60,28 @@ async def test_the_app_pauses_the_collector_while_it_runs_and_restores_it() -> N
         await pilot.press("down")
         assert app.collector._last_input > before  # a key counts as activity
     assert gc.isenabled()
+
+
+def test_a_load_pausing_the_collector_in_a_thread_does_not_turn_it_back_on() -> None:
+    import threading
+
+    from gitops_tui.gcpause import no_gc
+
+    assert gc.isenabled()
+    inside, leave = threading.Event(), threading.Event()
+
+    def load_page() -> None:  # a worker thread of a full load, begun before the app mounted
+        with no_gc():
+            inside.set()
+            leave.wait(5)
+
+    worker = threading.Thread(target=load_page)
+    worker.start()
+    inside.wait(5)
+    collector = IdleCollector()
+    collector.start()
+    leave.set()
+    worker.join()
+    assert not gc.isenabled()  # the app still holds its pause
+    collector.stop()
+    assert gc.isenabled()
