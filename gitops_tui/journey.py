@@ -118,8 +118,12 @@ def to_deployment(row: Row, now: datetime, src: object = None, i: int = 0) -> De
     its index); by default the deployment keeps ``row`` itself.
     """
     try:
-        return from_projection(_pick({**_BLANK, **row}), now, row if src is None else src, i)
-    except (TypeError, AttributeError):  # a value that is not text (rows built by hand)
+        values = _pick({**_BLANK, **row})
+        # Every value text? Rows built by hand may hold numbers, times or None. (A
+        # plain row's hay is built later, so nothing else here would notice.)
+        _SEP.join(values)
+        return from_projection(values, now, row if src is None else src, i)
+    except (TypeError, AttributeError):  # a value that is not text
         text = {k: _as_text(v) for k, v in row.items() if v is not None}
         return from_projection(_pick({**_BLANK, **text}), now, row if src is None else src, i)
 
@@ -392,7 +396,7 @@ class JourneyIndex:
         self._open_blocks: list[RowBlock] = []
         # A load's deployments and the keys of its cluster-sync rows, until finish_load.
         self._built: list[Deployment] = []
-        self._cluster_kind: list[Key] = []
+        self._cluster_kind: list[int] = []  # where in _built
         # Duplicate groups: the first row's key per group, and the member list and rows
         # only for the rare groups with more than one row (saves a list per row).
         self._first: dict[Group, Key] = {}
@@ -501,9 +505,7 @@ class JourneyIndex:
                 start = len(built)
                 built.extend(map(to_deployment, rows, repeat(now)))
                 if kind in map(dict.get, rows, repeat("kind")):
-                    self._cluster_kind.extend(
-                        built[start + j].key for j, row in enumerate(rows) if row.get("kind") == kind
-                    )
+                    self._cluster_kind.extend(start + j for j, row in enumerate(rows) if row.get("kind") == kind)
                 return
             version = PROJECTION_VERSION + _SEP
             none = ("",) * width
@@ -518,7 +520,7 @@ class JourneyIndex:
                                      repeat(block), range(len(lines))))
                     if any(map(_is_cluster_line, lines)):
                         self._cluster_kind.extend(
-                            built[count + k].key for k, line in enumerate(lines) if _is_cluster_line(line)
+                            count + k for k, line in enumerate(lines) if _is_cluster_line(line)
                         )
                     continue
                 for k, line in enumerate(lines):
@@ -532,7 +534,7 @@ class JourneyIndex:
                         cluster = row.get("kind") == kind
                     append(deployment)
                     if cluster:
-                        self._cluster_kind.append(deployment.key)
+                        self._cluster_kind.append(len(built) - 1)
 
     def take_open_blocks(self) -> list[RowBlock]:
         """Blocks filled since the last call, for the caller to seal (e.g. in a thread)."""
@@ -548,8 +550,8 @@ class JourneyIndex:
         built, self._built = self._built, []
         with no_gc():
             deployments = self.deployments = dict(zip(map(_key_of, built), built))
+            self._take_cluster_rows(built)
             del built
-            self._take_cluster_rows()
             values = list(deployments.values())
             groups = list(map(_group_of, values))
             # The first member of each group (reversed: a dict keeps the last value).
@@ -565,20 +567,23 @@ class JourneyIndex:
             self._ordered = sorted(deployments.values(), key=order_key)
         self.generation += 1
 
-    def _take_cluster_rows(self) -> None:
-        """Move the cluster-sync rows of a load out of the deployments."""
+    def _take_cluster_rows(self, built: list[Deployment]) -> None:
+        """Cluster syncs from the cluster-sync rows of a load (in load order, as
+        ``apply`` takes them), and out of the deployments where such a row is the last
+        one written under its key."""
         deployments = self.deployments
         suffix = CLUSTER_PARTITION_SUFFIX
-        keys = self._cluster_kind
+        rows = [built[i] for i in self._cluster_kind]
         self._cluster_kind = []
         if any(partition.endswith(suffix) for partition in set(map(itemgetter(0), deployments))):
-            keys += [key for key in deployments if key[0].endswith(suffix)]
-        for key in keys:
-            deployment = deployments.pop(key, None)
-            if deployment is not None:
-                sync = to_cluster_sync(deployment.row)
-                if sync is not None:
-                    self.clusters[key] = sync
+            rows += [d for key, d in deployments.items() if key[0].endswith(suffix)]
+        for row in rows:
+            key = row.key
+            if deployments.get(key) is row:
+                del deployments[key]
+            sync = to_cluster_sync(row.row)
+            if sync is not None:
+                self.clusters[key] = sync
 
     def _collapse_loaded(self, values: list[Deployment], now: datetime) -> None:
         """Collapse the duplicate groups of a load (as ``apply`` would, row by row)."""

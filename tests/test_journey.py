@@ -189,3 +189,41 @@ def test_apply_reports_only_what_changed():
     assert changed == {("p", f"{5:012x}")}
     first = index.snapshot().deployments[0]
     assert (first.id, first.status) == (f"{5:012x}", "failed")
+
+
+def test_values_that_are_not_text_merge_as_their_text():
+    """Rows built in code may hold numbers, times and None: they read as the stores'
+    text rows would (a store always hands over text)."""
+    when = FROZEN - timedelta(minutes=5)
+    odd = [
+        {"PartitionKey": "p", "RowKey": 7, "p1": 1001, "imageTag": "svc-1", "service": "svc",
+         "p1Status": "succeeded", "p1FinishedAt": when, "prTitle": None},
+        {"PartitionKey": "p", "RowKey": "m1", "p3": 0, "hldCommitId": "abc1234", "manifestCommitId": "def5678"},
+    ]
+    as_text = [{k: (to_iso(v) if k.endswith("At") else str(v)) for k, v in r.items() if v is not None} for r in odd]
+    got, want = merge(odd, FROZEN), merge(as_text, FROZEN)
+    assert [(d.key, d.hay, d.updated_iso, d.manual_hld_edit, d.status) for d in got] == [
+        (d.key, d.hay, d.updated_iso, d.manual_hld_edit, d.status) for d in want
+    ]
+    assert {d.key for d in got} == {("p", "7"), ("p", "m1")}
+    assert next(d for d in got if d.id == "m1").manual_hld_edit
+
+
+def test_a_key_written_as_a_cluster_sync_and_then_as_a_deployment_loads_as_apply_takes_it():
+    cluster = {"PartitionKey": "p", "RowKey": "x", "kind": "clusterSync", "cluster": "c1",
+               "manifestCommitId": "aaaaaaa", "syncedAt": t(1)}
+    valid_then_invalid = [cluster, row(RowKey="x", p1="5", imageTag="svc-5", Timestamp=t(2))]
+    loaded = JourneyIndex()
+    loaded.load(valid_then_invalid, FROZEN)
+    applied = JourneyIndex()
+    applied.load([], FROZEN)
+    for r in valid_then_invalid:
+        applied.apply([r], FROZEN)
+    assert set(loaded.deployments) == set(applied.deployments) == {("p", "x")}
+    assert loaded.clusters == applied.clusters and [c.cluster for c in loaded.clusters.values()] == ["c1"]
+    # A valid sync then a row of the same key that is no sync at all keeps the sync.
+    broken = {"PartitionKey": "p.clusters", "RowKey": "east", "kind": "clusterSync"}
+    synced = dict(broken, cluster="east", manifestCommitId="bbbbbbb")
+    index = JourneyIndex()
+    index.load([synced, broken], FROZEN)
+    assert [c.manifest_commit for c in index.clusters.values()] == ["bbbbbbb"]
