@@ -268,6 +268,8 @@ class GitopsApp(App[None]):
                 return "No data: the store cannot be read (see below)."
             return "Loading…"
         if self.index.query:
+            if not self.index.complete:  # none among the first rows searched, so far
+                return "Searching…"
             return "No deployment matches the filter (esc clears it)."
         return "No deployments in the store yet."
 
@@ -480,6 +482,7 @@ class GitopsApp(App[None]):
         anchor = table.capture()
         if self.index.finish(FINISH_FILTER_SLICE):
             table.restore(anchor)
+            table.empty_message = self._empty_message()
             self._refresh_view()
             self._refresh_status()
         elif not self.index.complete:

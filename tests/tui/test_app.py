@@ -667,3 +667,37 @@ async def test_a_long_filter_draws_its_first_rows_then_finishes(story: FakeStore
         await pilot.pause()
         assert [d.key for d in app.index.deployments()] == expected
         assert f"{len(expected)}/11 deployments" in screen_text(app)
+
+
+def line_1(app: GitopsApp) -> str:
+    """The table's first line under the header, as drawn (the empty message, if empty)."""
+    return "".join(segment.text for segment in app.table.render_line(1))
+
+
+async def test_a_filter_still_searching_says_so_instead_of_no_match(story: FakeStore, monkeypatch) -> None:
+    from gitops_tui.tui import app as app_module, rowindex
+
+    # At this scale the first search stops after 2 rows; the rest waits for a pause.
+    monkeypatch.setattr(rowindex, "_PROGRESSIVE_MIN", 3)
+    monkeypatch.setattr(rowindex, "_FIRST_ROWS", 1)
+    monkeypatch.setattr(rowindex, "_STEP", 2)
+    monkeypatch.setattr(rowindex, "_HEAD_MAX", 2)
+    monkeypatch.setattr(app_module, "FINISH_FILTER_AFTER_S", 1.0)
+    monkeypatch.setattr(app_module, "FINISH_FILTER_SLICE", 1)
+    app = app_on(story)
+    async with app.run_test(size=WIDE) as pilot:
+        await wait_loaded(pilot)
+        oldest = app.snapshot.deployments[-1]
+        for text, found in ((oldest.id, True), ("zz-nothing", False)):
+            await pilot.press("slash", *text)
+            await pilot.pause()
+            assert len(app.index) == 0 and not app.index.complete
+            assert "Searching…" in line_1(app)
+            await wait_for(pilot, lambda: app.index.complete, what="the search to finish")
+            await pilot.pause()
+            if found:
+                assert [d.key for d in app.index.deployments()] == [oldest.key]
+            else:
+                assert "No deployment matches the filter" in line_1(app)
+            await pilot.press("escape")
+            await pilot.pause()
