@@ -113,7 +113,8 @@ def test_a_block_read_while_a_worker_thread_seals_it_reads_right_and_ends_sealed
     assert errors == []
 
 
-def test_rows_in_blocks_read_back_the_same_open_or_sealed():
+def test_rows_in_blocks_read_back_the_same_open_or_sealed(monkeypatch):
+    monkeypatch.setattr(rowblocks, "_trained", None)  # a dictionary learnt from these rows
     rows = many_rows(600)
     blocks = rowblocks.blocks_for(rowblocks.encode(rows))
     assert [len(b) for b in blocks] == [256, 256, 90]
@@ -232,8 +233,12 @@ async def test_the_monitor_keeps_every_row_compressed(tmp_path: Path):
     await store.upsert_many(many_rows(1200, seed=2))
     rows, _ = await load_all(store)  # as stored: the store sets each row's Timestamp
     monitor = Monitor(store, clock=lambda: FROZEN, page_size=500, first_page=100)
+    published = []
+    monitor.subscribe(lambda update: published.append(update.snapshot) if update.snapshot.loaded else None)
+    assert not monitor.settled
     await monitor.load()
     await store.close()
+    assert monitor.settled and published == [monitor.snapshot]  # once, with every row
     deployments = monitor.snapshot.deployments
     assert [everything(d) for d in deployments] == [everything(d) for d in merge(rows, FROZEN)]
     blocks = {id(d._src): d._src for d in deployments if not d.duplicates}
