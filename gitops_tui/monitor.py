@@ -230,9 +230,11 @@ class Monitor:
     async def run(self) -> None:
         """Load, then poll forever on the interval (backing off while the store fails)."""
         while True:
+            # (Cleared before the poll: a ctrl+r during it, or right after a full load
+            # is published, polls again at once instead of being forgotten.)
+            self._wake.clear()
             await self.poll()
             delay = self.backoff(self.status.failures) if self.status.failures else self.interval_s
-            self._wake.clear()
             try:
                 await asyncio.wait_for(self._wake.wait(), delay)
             except TimeoutError:
