@@ -432,8 +432,7 @@ class GitopsApp(App[None]):
         bar = self.filter_bar
         bar.add_class("-active")
         if bar.value != self.index.query_text:
-            with bar.prevent(Input.Changed):
-                bar.value = self.index.query_text
+            bar.show_text(self.index.query_text)
         bar.cursor_position = len(bar.value)
         # Focus now, not after a refresh (Widget.focus defers): keys typed right after
         # "/" (a paste, a fast typist over ssh) must land in the filter line.
@@ -453,9 +452,7 @@ class GitopsApp(App[None]):
         self.screen.set_focus(self.query_one(f"#{self.view}"))
 
     def clear_filter(self) -> None:
-        bar = self.filter_bar
-        with bar.prevent(Input.Changed):
-            bar.value = ""
+        self.filter_bar.show_text("")
         self.set_filter("")
         self._close_filter_bar()
 

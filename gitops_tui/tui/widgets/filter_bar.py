@@ -93,6 +93,7 @@ class FilterBar(Input):
         id: str | None = None,
     ) -> None:
         self._on_edit = on_edit
+        self._showing = False
         super().__init__(
             placeholder="filter: text  service:x ring:x author:x status:failed  !negate   enter keep · esc clear",
             suggester=QuerySuggester(values),
@@ -106,8 +107,16 @@ class FilterBar(Input):
         # ``on_edit`` runs in the key's own handler rather than on the Changed message,
         # which reaches the app a hop later: by then the line has had a frame of its
         # own and the table waited for the next one (two frames a key, not one).
-        if self._on_edit is not None:
+        if self._on_edit is not None and not self._showing:
             self._on_edit(value)
+
+    def show_text(self, text: str) -> None:
+        """Show ``text`` without calling ``on_edit`` (the app has that filter already)."""
+        self._showing = True
+        try:
+            self.value = text
+        finally:
+            self._showing = False
 
     def action_clear_filter(self) -> None:
         self.post_message(self.Cleared())
