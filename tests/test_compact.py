@@ -313,3 +313,49 @@ def test_rows_built_by_hand_with_odd_timestamps_merge():
     rows[1]["Timestamp"] = FROZEN  # a datetime
     got = {d.id: d.updated_iso for d in merge(rows, FROZEN)}
     assert got == {"a": "", "b": to_iso(FROZEN), "c": to_iso(FROZEN)}
+
+
+def _slow_seals(monkeypatch) -> None:
+    real = rowblocks.seal_all
+
+    def slow(blocks):  # type: ignore[no-untyped-def]
+        time.sleep(0.05)
+        real(blocks)
+
+    monkeypatch.setattr(rowblocks, "seal_all", slow)
+
+
+@pytest.mark.parametrize("how", ["cancelled", "listener raises"])
+async def test_a_load_interrupted_after_publishing_still_compresses_every_row(tmp_path: Path, monkeypatch, how):
+    import asyncio
+    import sys
+
+    store = SqliteStore(StoreConfig(path=tmp_path / "t.db"))
+    await store.open(create=True)
+    await store.upsert_many(many_rows(1200, seed=4))
+    _slow_seals(monkeypatch)
+    monitor = Monitor(store, clock=lambda: FROZEN, page_size=300, first_page=100)
+    switch = sys.getswitchinterval()
+    published = asyncio.Event()
+
+    def listener(update):  # type: ignore[no-untyped-def]
+        if update.snapshot.loaded:
+            published.set()
+            if how == "listener raises":
+                raise RuntimeError("a view failed")
+
+    monitor.subscribe(listener)
+    task = asyncio.create_task(monitor.load())
+    await asyncio.wait_for(published.wait(), 10)
+    if how == "cancelled":
+        task.cancel()
+    with pytest.raises((asyncio.CancelledError, RuntimeError)):
+        await task
+    for _ in range(500):
+        if monitor.settled:
+            break
+        await asyncio.sleep(0.01)
+    await store.close()
+    assert monitor.settled and sys.getswitchinterval() == switch
+    blocks = {id(d._src): d._src for d in monitor.snapshot.deployments if not d.duplicates}
+    assert blocks and all(isinstance(b, rowblocks.RowBlock) and b.sealed for b in blocks.values())
