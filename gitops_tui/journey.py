@@ -549,9 +549,10 @@ class JourneyIndex:
         """
         built, self._built = self._built, []
         with no_gc():
-            deployments = self.deployments = dict(zip(map(_key_of, built), built))
-            self._take_cluster_rows(built)
-            del built
+            keys = list(map(_key_of, built))
+            deployments = self.deployments = dict(zip(keys, built))
+            self._take_cluster_rows(built, keys)
+            del built, keys
             values = list(deployments.values())
             groups = list(map(_group_of, values))
             # The first member of each group (reversed: a dict keeps the last value).
@@ -567,17 +568,26 @@ class JourneyIndex:
             self._ordered = sorted(deployments.values(), key=order_key)
         self.generation += 1
 
-    def _take_cluster_rows(self, built: list[Deployment]) -> None:
+    def _take_cluster_rows(self, built: list[Deployment], keys: list[Key]) -> None:
         """Cluster syncs from the cluster-sync rows of a load (in load order, as
         ``apply`` takes them), and out of the deployments where such a row is the last
         one written under its key."""
         deployments = self.deployments
-        suffix = CLUSTER_PARTITION_SUFFIX
-        rows = [built[i] for i in self._cluster_kind]
+        positions = set(self._cluster_kind)  # rows with kind=clusterSync
         self._cluster_kind = []
-        if any(partition.endswith(suffix) for partition in set(map(itemgetter(0), deployments))):
-            rows += [d for key, d in deployments.items() if key[0].endswith(suffix)]
-        for row in rows:
+        suffix = CLUSTER_PARTITION_SUFFIX
+        synced = [p for p in set(map(itemgetter(0), deployments)) if p.endswith(suffix)]
+        if synced:  # and every row of a cluster-sync partition, found in C
+            partitions = list(map(itemgetter(0), keys))
+            for partition in synced:
+                i = partitions.index(partition)
+                while True:
+                    positions.add(i)
+                    try:
+                        i = partitions.index(partition, i + 1)
+                    except ValueError:
+                        break
+        for row in map(built.__getitem__, sorted(positions)):
             key = row.key
             if deployments.get(key) is row:
                 del deployments[key]

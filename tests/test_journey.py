@@ -227,3 +227,14 @@ def test_a_key_written_as_a_cluster_sync_and_then_as_a_deployment_loads_as_apply
     index = JourneyIndex()
     index.load([synced, broken], FROZEN)
     assert [c.manifest_commit for c in index.clusters.values()] == ["bbbbbbb"]
+    # A row of a cluster partition is a sync with or without kind, wherever it comes.
+    rows = [synced, {"PartitionKey": "p.clusters", "RowKey": "east", "cluster": "east",
+                     "manifestCommitId": "ccccccc"}, broken]
+    loaded = JourneyIndex()
+    loaded.load(rows, FROZEN)
+    applied = JourneyIndex()
+    applied.load([], FROZEN)
+    for r in rows:
+        applied.apply([r], FROZEN)
+    assert [c.manifest_commit for c in loaded.clusters.values()] == ["ccccccc"]
+    assert loaded.clusters == applied.clusters and not loaded.deployments
