@@ -43,6 +43,11 @@ def resume() -> None:
             gc.enable()
 
 
+def held() -> int:
+    """How many pauses are held now."""
+    return _pauses
+
+
 @contextmanager
 def no_gc() -> Iterator[None]:
     """Pause the cyclic GC inside the block, freeze what it built, resume."""

@@ -49,7 +49,7 @@ class IdleCollector:
 
     def tick(self) -> bool:
         """Collect now if the user is idle and enough has been allocated; True if it did."""
-        if not self._running:
+        if not self._running or gcpause.held() > 1:  # (a bulk load is pausing it too)
             return False
         pending = gc.get_count()[0]  # containers allocated, less freed, since the last one
         idle = self.clock() - self._last_input >= IDLE_S

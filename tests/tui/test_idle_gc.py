@@ -85,3 +85,23 @@ def test_a_load_pausing_the_collector_in_a_thread_does_not_turn_it_back_on() -> 
     assert not gc.isenabled()  # the app still holds its pause
     collector.stop()
     assert gc.isenabled()
+
+
+def test_no_collection_while_a_bulk_load_holds_a_pause_too(monkeypatch) -> None:
+    from gitops_tui import gcpause
+
+    monkeypatch.setattr(idle_gc, "MIN_PENDING", 1_000)
+    clock = Clock()
+    collector = IdleCollector(clock)
+    collector.start()
+    try:
+        make_garbage(5_000)
+        clock.now += idle_gc.IDLE_S
+        gcpause.pause()  # a load's worker thread, building 100k deployments
+        try:
+            assert not collector.tick()
+        finally:
+            gcpause.resume()
+        assert collector.tick()
+    finally:
+        collector.stop()
