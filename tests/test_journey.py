@@ -209,16 +209,22 @@ def test_values_that_are_not_text_merge_as_their_text():
     assert next(d for d in got if d.id == "m1").manual_hld_edit
 
 
+def loaded_and_applied(rows: list[dict]) -> tuple[JourneyIndex, JourneyIndex]:
+    """``rows`` taken as one full load, and one by one as incremental polls."""
+    loaded = JourneyIndex()
+    loaded.load(rows, FROZEN)
+    applied = JourneyIndex()
+    applied.load([], FROZEN)
+    for r in rows:
+        applied.apply([r], FROZEN)
+    return loaded, applied
+
+
 def test_a_key_written_as_a_cluster_sync_and_then_as_a_deployment_loads_as_apply_takes_it():
     cluster = {"PartitionKey": "p", "RowKey": "x", "kind": "clusterSync", "cluster": "c1",
                "manifestCommitId": "aaaaaaa", "syncedAt": t(1)}
-    valid_then_invalid = [cluster, row(RowKey="x", p1="5", imageTag="svc-5", Timestamp=t(2))]
-    loaded = JourneyIndex()
-    loaded.load(valid_then_invalid, FROZEN)
-    applied = JourneyIndex()
-    applied.load([], FROZEN)
-    for r in valid_then_invalid:
-        applied.apply([r], FROZEN)
+    sync_then_deployment = [cluster, row(RowKey="x", p1="5", imageTag="svc-5", Timestamp=t(2))]
+    loaded, applied = loaded_and_applied(sync_then_deployment)
     assert set(loaded.deployments) == set(applied.deployments) == {("p", "x")}
     assert loaded.clusters == applied.clusters and [c.cluster for c in loaded.clusters.values()] == ["c1"]
     # A valid sync then a row of the same key that is no sync at all keeps the sync.
@@ -228,13 +234,9 @@ def test_a_key_written_as_a_cluster_sync_and_then_as_a_deployment_loads_as_apply
     index.load([synced, broken], FROZEN)
     assert [c.manifest_commit for c in index.clusters.values()] == ["bbbbbbb"]
     # A row of a cluster partition is a sync with or without kind, wherever it comes.
-    rows = [synced, {"PartitionKey": "p.clusters", "RowKey": "east", "cluster": "east",
-                     "manifestCommitId": "ccccccc"}, broken]
-    loaded = JourneyIndex()
-    loaded.load(rows, FROZEN)
-    applied = JourneyIndex()
-    applied.load([], FROZEN)
-    for r in rows:
-        applied.apply([r], FROZEN)
+    loaded, applied = loaded_and_applied([
+        synced, {"PartitionKey": "p.clusters", "RowKey": "east", "cluster": "east", "manifestCommitId": "ccccccc"},
+        broken,
+    ])
     assert [c.manifest_commit for c in loaded.clusters.values()] == ["ccccccc"]
     assert loaded.clusters == applied.clusters and not loaded.deployments

@@ -58,6 +58,15 @@ QUERIES = [
 ]
 
 
+def indexed(rows: list[dict]) -> tuple[JourneyIndex, RowIndex]:
+    """A journey loaded with ``rows`` and a RowIndex of its snapshot."""
+    journey = JourneyIndex()
+    journey.load(rows, NOW)
+    index = RowIndex()
+    index.load(journey.snapshot())
+    return journey, index
+
+
 @pytest.fixture(scope="module")
 def snapshot():
     index = JourneyIndex()
@@ -195,10 +204,7 @@ def test_replace_term_quotes_and_replaces() -> None:
 
 def test_remembered_filters_are_forgotten_when_the_data_changes() -> None:
     rows = synthetic_rows(300, seed=4)
-    journey = JourneyIndex()
-    journey.load(rows, NOW)
-    index = RowIndex()
-    index.load(journey.snapshot())
+    journey, index = indexed(rows)
     for text in ("img-2", "img-", "img-2"):  # backspace and retype: from memory
         index.set_query(text)
     before = len(index)
@@ -217,10 +223,7 @@ def test_free_text_after_priming_and_an_update_covers_the_changed_rows() -> None
     # The demo crashed here: priming had finished, an update replaced deployments (new
     # entries, haystacks not built yet) and the first free-text filter hit None.
     rows = synthetic_rows(200, seed=5)
-    journey = JourneyIndex()
-    journey.load(rows, NOW)
-    index = RowIndex()
-    index.load(journey.snapshot())
+    journey, index = indexed(rows)
     while not index.prime(50):
         pass
     changed = [dict(row, author="Zed Fresh", Timestamp=to_iso(NOW)) for row in rows[:5]]
@@ -306,10 +309,7 @@ def test_typing_over_an_unfinished_filter_refines_the_last_finished_one(progress
 
 def test_reading_past_the_first_rows_or_updating_finishes_the_search(progressive):
     rows = synthetic_rows(600, seed=7)
-    journey = JourneyIndex()
-    journey.load(rows, NOW)
-    index = RowIndex()
-    index.load(journey.snapshot())
+    journey, index = indexed(rows)
     index.set_query("img-")
     assert not index.complete
     shown = len(index)
@@ -333,10 +333,7 @@ def test_reading_past_the_first_rows_or_updating_finishes_the_search(progressive
 
 def test_a_ring_first_seen_in_an_update_can_be_filtered_at_once():
     rows = synthetic_rows(200, seed=2)
-    journey = JourneyIndex()
-    journey.load(rows, NOW)
-    index = RowIndex()
-    index.load(journey.snapshot())
+    journey, index = indexed(rows)
     while not index.prime(1):  # the value sets are known (and remembered)...
         pass
     assert index.set_query("ring:canary") and len(index) == 0
