@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
-SPEKTATE = SHARED / "fixtures" / "spektate"
+FIXTURES = ROOT / "tests" / "fixtures"
+SPEKTATE = FIXTURES / "spektate"  # MIT, see LICENSE-spektate.txt and PROVENANCE.txt there
 FROZEN = datetime(2026, 11, 23, 3, 0, 0, tzinfo=UTC)
 
 

@@ -31,7 +31,7 @@ from gitops_tui.stores.base import (
 from azurite import Azurite, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
-SPEKTATE_ROWS = ROOT.parent / "shared" / "fixtures" / "spektate" / "deployments.json"
+SPEKTATE_ROWS = ROOT / "tests" / "fixtures" / "spektate" / "deployments.json"
 SYSTEM = ("Timestamp",)
 
 MakeStore = Callable[..., Awaitable[Store]]
