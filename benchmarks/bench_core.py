@@ -23,15 +23,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import orjson  # noqa: E402
 
-from gitops_tui import rowblocks  # noqa: E402
+from gitops_tui.index import blocks as rowblocks  # noqa: E402
 from gitops_tui.config import StoreConfig  # noqa: E402
-from gitops_tui.journey import JourneyIndex  # noqa: E402
+from gitops_tui.index.journey import JourneyIndex  # noqa: E402
 from gitops_tui.monitor import Monitor  # noqa: E402
-from gitops_tui.record import StageRecord, record  # noqa: E402
-from gitops_tui.model import projection  # noqa: E402
+from gitops_tui.writer import StageRecord, record  # noqa: E402
+from gitops_tui.domain.model import projection  # noqa: E402
 from gitops_tui.stores.base import Page, load_all  # noqa: E402
 from gitops_tui.stores.sqlite import SqliteStore  # noqa: E402
-from gitops_tui.timefmt import to_iso  # noqa: E402
+from gitops_tui.domain.timefmt import to_iso  # noqa: E402
 
 SERVICES = ("frontend", "backend", "api", "worker")
 RINGS = ("dev", "master", "securitybugfix", "prod")

@@ -39,10 +39,10 @@ sys.path.insert(0, str(ROOT))
 
 T_IMPORT = time.perf_counter()
 from gitops_tui.config import Config, StoreConfig  # noqa: E402
-from gitops_tui.model import CLUSTER_SYNC_KIND, cluster_partition  # noqa: E402
+from gitops_tui.domain.model import CLUSTER_SYNC_KIND, cluster_partition  # noqa: E402
 from gitops_tui.monitor import Monitor  # noqa: E402
 from gitops_tui.stores.sqlite import SqliteStore  # noqa: E402
-from gitops_tui.timefmt import to_iso  # noqa: E402
+from gitops_tui.domain.timefmt import to_iso  # noqa: E402
 from gitops_tui.tui.app import GitopsApp, make_app  # noqa: E402
 from gitops_tui.tui.widgets.deployment_table import DeploymentTable  # noqa: E402
 

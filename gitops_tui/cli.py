@@ -16,11 +16,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
-from . import __version__
-from .config import Config, ConfigError, load_config, parse_duration, valid_table_name
-from .model import Deployment
-from .query import Query
-from .stores.base import StoreError
+from gitops_tui import __version__
+from gitops_tui.config import Config, ConfigError, load_config, parse_duration, valid_table_name
+from gitops_tui.domain.model import Deployment
+from gitops_tui.domain.query import Query
+from gitops_tui.stores.base import StoreError
 
 DEFAULT_COMMAND = "watch"
 COMMANDS = ("watch", "demo", "record", "get", "import", "export", "check")
@@ -175,7 +175,7 @@ def _run(coro: Any) -> Any:
 
 
 async def _open(config: Config, create: bool = False):  # type: ignore[no-untyped-def]
-    from .stores import make_store
+    from gitops_tui.stores import make_store
 
     store = make_store(config.store)
     await store.open(create=create)
@@ -186,9 +186,9 @@ async def _open(config: Config, create: bool = False):  # type: ignore[no-untype
 
 
 def cmd_watch(args: argparse.Namespace, config: Config) -> int:
-    from .monitor import Monitor
-    from .stores import make_store
-    from .tui.app import run_app
+    from gitops_tui.monitor import Monitor
+    from gitops_tui.stores import make_store
+    from gitops_tui.tui.app import run_app
 
     monitor = Monitor(make_store(config.store), interval_s=config.poll_interval)
     run_app(config, monitor)
@@ -198,11 +198,11 @@ def cmd_watch(args: argparse.Namespace, config: Config) -> int:
 def cmd_demo(args: argparse.Namespace, config: Config) -> int:
     import tempfile
 
-    from .config import StoreConfig
-    from .demo import start_in_thread
-    from .monitor import Monitor
-    from .stores.sqlite import SqliteStore
-    from .tui.app import run_app
+    from gitops_tui.config import StoreConfig
+    from gitops_tui.demo import start_in_thread
+    from gitops_tui.monitor import Monitor
+    from gitops_tui.stores.sqlite import SqliteStore
+    from gitops_tui.tui.app import run_app
 
     with tempfile.TemporaryDirectory(prefix="gitops-tui-demo-") as tmp:
         path = Path(args.db) if args.db else Path(tmp) / "demo.db"
@@ -221,7 +221,7 @@ def cmd_demo(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_record(args: argparse.Namespace, config: Config) -> int:
-    from .record import NothingToUpdate, RecordError, StageRecord, record
+    from gitops_tui.writer import NothingToUpdate, RecordError, StageRecord, record
 
     config = _with_store_overrides(config, args)
     rec = StageRecord(
@@ -273,7 +273,7 @@ def cmd_record(args: argparse.Namespace, config: Config) -> int:
 def _since(value: str | None, now: datetime) -> datetime | None:
     if not value:
         return None
-    from .timefmt import parse_iso
+    from gitops_tui.domain.timefmt import parse_iso
 
     text = value.strip()
     try:
@@ -311,10 +311,10 @@ def select(
 
 
 def cmd_get(args: argparse.Namespace, config: Config) -> int:
-    from .journey import JourneyIndex
-    from .present import to_json
-    from .stores.base import load_all
-    from .timefmt import utcnow
+    from gitops_tui.index.journey import JourneyIndex
+    from gitops_tui.present import to_json
+    from gitops_tui.stores.base import load_all
+    from gitops_tui.domain.timefmt import utcnow
 
     if args.top is not None and args.top < 0:
         raise CliError("--top must be 0 or more", 2)
@@ -343,8 +343,8 @@ def cmd_get(args: argparse.Namespace, config: Config) -> int:
 
 def print_table(deployments: Sequence[Deployment], now: datetime, wide: bool, out: TextIO) -> None:
     """Aligned plain-text columns (no colour, no escapes: safe to pipe)."""
-    from .present import COLUMNS, cells
-    from .textsafe import clean
+    from gitops_tui.present import COLUMNS, cells
+    from gitops_tui.domain.textsafe import clean
 
     keys = [k for _, k in COLUMNS] if wide else [
         "state", "service", "ring", "author", "image", "metadata", "pr", "manifest", "updated", "clusters"
@@ -360,7 +360,7 @@ def print_table(deployments: Sequence[Deployment], now: datetime, wide: bool, ou
 
 
 def cmd_import(args: argparse.Namespace, config: Config) -> int:
-    from .transfer import read_entities
+    from gitops_tui.transfer import read_entities
 
     config = _with_store_overrides(config, args)
     default_partition = args.partition or config.store.partition
@@ -391,7 +391,7 @@ def cmd_import(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_export(args: argparse.Namespace, config: Config) -> int:
-    from .transfer import entity_line
+    from gitops_tui.transfer import entity_line
 
     config = _with_store_overrides(config, args)
 
@@ -420,8 +420,8 @@ def cmd_export(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_check(args: argparse.Namespace, config: Config) -> int:
-    from .stores.base import TableMissingError
-    from .transfer import looks_like_bedrock
+    from gitops_tui.stores.base import TableMissingError
+    from gitops_tui.transfer import looks_like_bedrock
 
     source = config.source or "(defaults: no config file found)"
     print(f"config:    {source}: ok")

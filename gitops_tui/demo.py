@@ -1,6 +1,6 @@
 """The simulator behind ``gitops-tui demo``: a trivia app team's pipelines, live.
 
-It writes through :func:`gitops_tui.record.record`, exactly as the real pipelines'
+It writes through :func:`gitops_tui.writer.record`, exactly as the real pipelines'
 ``gitops-tui record`` steps do, so the demo shows the product reading its own writer's
 rows. The team: services ``frontend`` and ``backend`` (source repos under
 ``https://github.com/trivia-team/``), one HLD repo whose branches are the rings ``dev``,
@@ -42,12 +42,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from .config import StoreConfig
-from .model import Row
-from .record import StageRecord, record
-from .stores import make_store
-from .stores.base import Store
-from .timefmt import to_iso, utcnow
+from gitops_tui.config import StoreConfig
+from gitops_tui.domain.model import Row
+from gitops_tui.writer import StageRecord, record
+from gitops_tui.stores import make_store
+from gitops_tui.stores.base import Store
+from gitops_tui.domain.timefmt import to_iso, utcnow
 
 log = logging.getLogger(__name__)
 

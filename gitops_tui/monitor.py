@@ -15,13 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from . import rowblocks
-from .heap import release_free_memory
-from .rowblocks import RowBlock
-from .journey import JourneyIndex
-from .model import Row, Snapshot
-from .stores.base import Cursor, Store, StoreError
-from .timefmt import utcnow
+from gitops_tui.index import blocks as rowblocks
+from gitops_tui.runtime.heap import release_free_memory
+from gitops_tui.index.blocks import RowBlock
+from gitops_tui.index.journey import JourneyIndex
+from gitops_tui.domain.model import Row, Snapshot
+from gitops_tui.stores.base import Cursor, Store, StoreError
+from gitops_tui.domain.timefmt import utcnow
 
 LOADING, OK, STALE, ERROR = "LOADING", "OK", "STALE", "ERROR"
 PROGRESS_EVERY_S = 0.25  # how often a full load reports its progress

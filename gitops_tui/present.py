@@ -1,7 +1,7 @@
 """How a deployment reads in text: the peers' columns, status words and icons, JSON.
 
 Shared by ``get`` and the TUI so a deployment reads the same everywhere. Every value
-from the table passes through :func:`gitops_tui.textsafe.clean` here.
+from the table passes through :func:`gitops_tui.domain.textsafe.clean` here.
 """
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from .model import Deployment, stages_of
-from .textsafe import clean
-from .timefmt import format_duration, iso_or_none, relative
+from gitops_tui.domain.model import Deployment, stages_of
+from gitops_tui.domain.textsafe import clean
+from gitops_tui.domain.timefmt import format_duration, iso_or_none, relative
 
 # Icon and word, never colour alone.
 STATUS_ICONS = {

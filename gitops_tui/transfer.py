@@ -10,8 +10,8 @@ import json
 import re
 from typing import Any
 
-from .model import Row
-from .timefmt import parse_iso, to_iso
+from gitops_tui.domain.model import Row
+from gitops_tui.domain.timefmt import parse_iso, to_iso
 
 _BAD_KEY = re.compile(r"[/\\#?\x00-\x1f\x7f-\x9f]")
 _BEDROCK_MARKERS = ("p1", "p2", "p3")

@@ -9,9 +9,10 @@ import sys
 from helpers import ROOT
 
 CORE = [
-    "gitops_tui.model", "gitops_tui.config", "gitops_tui.journey", "gitops_tui.record",
-    "gitops_tui.monitor", "gitops_tui.query", "gitops_tui.present", "gitops_tui.transfer",
-    "gitops_tui.textsafe", "gitops_tui.timefmt", "gitops_tui.stores", "gitops_tui.stores.sqlite",
+    "gitops_tui.domain.model", "gitops_tui.domain.query", "gitops_tui.domain.overview",
+    "gitops_tui.domain.textsafe", "gitops_tui.domain.timefmt", "gitops_tui.config",
+    "gitops_tui.index.journey", "gitops_tui.index.table", "gitops_tui.writer", "gitops_tui.monitor",
+    "gitops_tui.present", "gitops_tui.transfer", "gitops_tui.stores", "gitops_tui.stores.sqlite",
     "gitops_tui.stores.azure_table", "gitops_tui.demo", "gitops_tui.cli",
 ]
 

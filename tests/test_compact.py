@@ -16,17 +16,17 @@ from typing import Any
 import orjson
 import pytest
 
-from gitops_tui import rowblocks
+from gitops_tui.index import blocks as rowblocks
 from gitops_tui.config import StoreConfig
-from gitops_tui.heap import release_free_memory
-from gitops_tui.journey import JourneyIndex, RowDeployment, from_projection, merge, to_deployment
-from gitops_tui.model import HAY_SEP, RECORD_SEP, Deployment, projection
+from gitops_tui.runtime.heap import release_free_memory
+from gitops_tui.index.journey import JourneyIndex, RowDeployment, from_projection, merge, to_deployment
+from gitops_tui.domain.model import HAY_SEP, RECORD_SEP, Deployment, projection
 from gitops_tui.monitor import Monitor
 from gitops_tui.present import to_json
-from gitops_tui.query import Query
+from gitops_tui.domain.query import Query
 from gitops_tui.stores.base import Page, load_all
 from gitops_tui.stores.sqlite import SqliteStore
-from gitops_tui.timefmt import to_iso
+from gitops_tui.domain.timefmt import to_iso
 
 from helpers import FROZEN, spektate_rows
 from test_journey import row, t

@@ -15,11 +15,11 @@ import pytest
 from gitops_tui import demo
 from gitops_tui.config import StoreConfig
 from gitops_tui.demo import CLUSTERS, MERGERS, DemoDeployment, Simulator, start_in_thread
-from gitops_tui.journey import is_cluster_row, merge
-from gitops_tui.model import Deployment
+from gitops_tui.index.journey import is_cluster_row, merge
+from gitops_tui.domain.model import Deployment
 from gitops_tui.stores.base import StoreError, load_all
 from gitops_tui.stores.sqlite import SqliteStore
-from gitops_tui.timefmt import to_iso
+from gitops_tui.domain.timefmt import to_iso
 
 T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 AUTHOR_NAMES = {name for name, _ in demo.AUTHORS}

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from gitops_tui.journey import JourneyIndex, merge, overall_status, to_deployment
-from gitops_tui.timefmt import to_iso
+from gitops_tui.index.journey import JourneyIndex, merge, overall_status, to_deployment
+from gitops_tui.domain.timefmt import to_iso
 
 from helpers import FROZEN, spektate_rows
 

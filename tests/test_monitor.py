@@ -9,7 +9,7 @@ import pytest
 
 from gitops_tui.config import StoreConfig
 from gitops_tui.monitor import ERROR, OK, STALE, Monitor
-from gitops_tui.record import StageRecord, record
+from gitops_tui.writer import StageRecord, record
 from gitops_tui.stores.base import StoreError
 from gitops_tui.stores.sqlite import SqliteStore
 from helpers import FROZEN

@@ -12,9 +12,9 @@ from dataclasses import asdict
 import pytest
 
 from gitops_tui.config import StoreConfig
-from gitops_tui.journey import merge
-from gitops_tui.model import BEDROCK_COLUMNS
-from gitops_tui.record import RecordError, StageRecord, infer_stage, normalize_status, record
+from gitops_tui.index.journey import merge
+from gitops_tui.domain.model import BEDROCK_COLUMNS
+from gitops_tui.writer import RecordError, StageRecord, infer_stage, normalize_status, record
 from gitops_tui.stores import make_store
 from gitops_tui.stores.base import load_all
 from helpers import FROZEN, ROOT, run_cli, sqlite_config
@@ -200,7 +200,7 @@ def test_cli_record_names_missing_flags(tmp_path):
 RACER = textwrap.dedent("""
     import asyncio, sys, time
     from gitops_tui.config import StoreConfig
-    from gitops_tui.record import StageRecord, record
+    from gitops_tui.writer import StageRecord, record
     from gitops_tui.stores import make_store
 
     async def main(config, who, start, seconds):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..config import StoreConfig
-from .base import ConflictError, Store, StoreError, TableMissingError, Versioned, load_all
+from gitops_tui.config import StoreConfig
+from gitops_tui.stores.base import ConflictError, Store, StoreError, TableMissingError, Versioned, load_all
 
 __all__ = [
     "ConflictError",
@@ -19,9 +19,9 @@ __all__ = [
 def make_store(config: StoreConfig) -> Store:
     """The store a config names. The Azure SDK is imported only when it is needed."""
     if config.kind == "azure":
-        from .azure_table import AzureTableStore
+        from gitops_tui.stores.azure_table import AzureTableStore
 
         return AzureTableStore(config)
-    from .sqlite import SqliteStore
+    from gitops_tui.stores.sqlite import SqliteStore
 
     return SqliteStore(config)

@@ -1,7 +1,7 @@
 """Azure Table Storage (and the Cosmos DB Table API, and Azurite) as a telemetry store.
 
 Reads a Bedrock table exactly as the pipelines wrote it; every row comes back as a plain
-dict (see :mod:`gitops_tui.model`). The azure SDK is imported only when a store is built.
+dict (see :mod:`gitops_tui.domain.model`). The azure SDK is imported only when a store is built.
 
 Things that matter for a monitor, measured in ``shared/docs/azure-notes.md``:
 
@@ -29,10 +29,10 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..config import StoreConfig
-from ..model import Row, cluster_partition
-from ..timefmt import to_iso, utcnow
-from .base import ConflictError, StoreError, TableMissingError, Versioned
+from gitops_tui.config import StoreConfig
+from gitops_tui.domain.model import Row, cluster_partition
+from gitops_tui.domain.timefmt import to_iso, utcnow
+from gitops_tui.stores.base import ConflictError, StoreError, TableMissingError, Versioned
 
 # OData property names we are willing to put into a filter (they cannot be parameters).
 _PROPERTY_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,254}")

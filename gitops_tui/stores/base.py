@@ -1,6 +1,6 @@
 """The one small interface every telemetry store implements, and its errors.
 
-Rows are plain dicts (see :mod:`gitops_tui.model`): ``PartitionKey``, ``RowKey``,
+Rows are plain dicts (see :mod:`gitops_tui.domain.model`): ``PartitionKey``, ``RowKey``,
 ``Timestamp`` (ISO-8601 UTC string, set by the store on every write) and string columns.
 Error messages never carry secrets: stores build them from the safe ``description``.
 """
@@ -13,9 +13,12 @@ from typing import Any, Protocol, runtime_checkable
 
 import orjson
 
-from ..model import RECORD_SEP, Row, cluster_partition
+from gitops_tui.domain.model import RECORD_SEP, Row, cluster_partition
 
 Cursor = Any  # opaque to callers; each store defines its own
+# Documents per block of a page (``Page.doc_blocks``), as the index compresses them: one
+# compressing call per block (GIL hand-offs).
+BLOCK_ROWS = 256
 
 
 class StoreError(Exception):

@@ -31,12 +31,11 @@ from typing import Any
 
 import orjson
 
-from ..config import StoreConfig
-from ..gcpause import no_gc
-from ..model import KNOWN_COLUMNS, RECORD_SEP, Row, cluster_partition, projection
-from ..rowblocks import BLOCK_ROWS
-from ..timefmt import to_iso, utcnow
-from .base import ConflictError, Page, StoreError, TableMissingError, Versioned
+from gitops_tui.config import StoreConfig
+from gitops_tui.runtime.gcpause import no_gc
+from gitops_tui.domain.model import KNOWN_COLUMNS, RECORD_SEP, Row, cluster_partition, projection
+from gitops_tui.domain.timefmt import to_iso, utcnow
+from gitops_tui.stores.base import BLOCK_ROWS, ConflictError, Page, StoreError, TableMissingError, Versioned
 
 _COLUMN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,254}")
 # Columns the writer looks rows up by get an expression index each.

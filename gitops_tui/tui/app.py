@@ -30,21 +30,21 @@ from textual.widgets import ContentSwitcher, Footer, Input
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
-from ..config import Config
-from ..model import Snapshot
-from ..monitor import ERROR, Monitor, PollStatus, Update
-from ..present import COLUMNS
-from ..timefmt import utcnow
-from .idle_gc import IdleCollector
-from .rowindex import RowIndex, replace_term
-from .views.clusters import ClustersView
-from .views.detail import DetailView
-from .views.help import HelpRow, HelpScreen
-from .views.rings import RingsView
-from .widgets.deployment_table import DeploymentTable
-from .widgets.filter_bar import FilterBar
-from .widgets.picker import Picker
-from .widgets.status_bar import StatusBar, StatusInfo
+from gitops_tui.config import Config
+from gitops_tui.domain.model import Snapshot
+from gitops_tui.monitor import ERROR, Monitor, PollStatus, Update
+from gitops_tui.present import COLUMNS
+from gitops_tui.domain.timefmt import utcnow
+from gitops_tui.tui.idle_gc import IdleCollector
+from gitops_tui.index.table import RowIndex, replace_term
+from gitops_tui.tui.views.clusters import ClustersView
+from gitops_tui.tui.views.detail import DetailView
+from gitops_tui.tui.views.help import HelpRow, HelpScreen
+from gitops_tui.tui.views.rings import RingsView
+from gitops_tui.tui.widgets.deployment_table import DeploymentTable
+from gitops_tui.tui.widgets.filter_bar import FilterBar
+from gitops_tui.tui.widgets.picker import Picker
+from gitops_tui.tui.widgets.status_bar import StatusBar, StatusInfo
 
 # config.theme -> Textual theme; "ansi" uses the terminal's own 16 colours (for
 # terminals without truecolor, and for users who set their palette there).

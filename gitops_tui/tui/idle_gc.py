@@ -17,7 +17,7 @@ import gc
 import time
 from collections.abc import Callable
 
-from .. import gcpause
+from gitops_tui.runtime import gcpause
 
 IDLE_S = 0.5  # no key or mouse input for this long: the user is reading, not typing
 MIN_PENDING = 10_000  # container allocations since the last collection worth a collection

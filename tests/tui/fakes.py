@@ -11,11 +11,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from gitops_tui.config import Config, StoreConfig
-from gitops_tui.model import Row, cluster_partition
+from gitops_tui.domain.model import Row, cluster_partition
 from gitops_tui.monitor import Monitor
-from gitops_tui.record import StageRecord, record
+from gitops_tui.writer import StageRecord, record
 from gitops_tui.stores.base import ConflictError, Store, StoreError, Versioned, in_scope
-from gitops_tui.timefmt import to_iso
+from gitops_tui.domain.timefmt import to_iso
 
 T0 = datetime(2025, 1, 15, 9, 0, 0, tzinfo=UTC)
 NOW = datetime(2025, 1, 15, 12, 0, 0, tzinfo=UTC)

@@ -8,8 +8,8 @@ import pytest
 from textual.widgets import Input
 
 from gitops_tui.present import COLUMNS, STATUS_ICONS
-from gitops_tui.query import Query
-from gitops_tui.record import StageRecord, record
+from gitops_tui.domain.query import Query
+from gitops_tui.writer import StageRecord, record
 from gitops_tui.tui.app import GitopsApp, make_app
 from gitops_tui.tui.views.help import HelpScreen
 from gitops_tui.tui.widgets.deployment_table import DeploymentTable
@@ -647,7 +647,8 @@ async def test_first_page_shows_with_a_progress_indicator_while_the_rest_loads(s
 
 
 async def test_a_long_filter_draws_its_first_rows_then_finishes(story: FakeStore, monkeypatch) -> None:
-    from gitops_tui.tui import app as app_module, rowindex
+    from gitops_tui.tui import app as app_module
+    from gitops_tui.index import table as rowindex
 
     # At this scale every free-text filter is a "long" one, finished in 1-row slices.
     monkeypatch.setattr(rowindex, "_PROGRESSIVE_MIN", 3)
@@ -675,7 +676,8 @@ def line_1(app: GitopsApp) -> str:
 
 
 async def test_a_filter_still_searching_says_so_instead_of_no_match(story: FakeStore, monkeypatch) -> None:
-    from gitops_tui.tui import app as app_module, rowindex
+    from gitops_tui.tui import app as app_module
+    from gitops_tui.index import table as rowindex
 
     # At this scale the first search stops after 2 rows; the rest waits for a pause.
     monkeypatch.setattr(rowindex, "_PROGRESSIVE_MIN", 3)

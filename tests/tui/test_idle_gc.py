@@ -65,7 +65,7 @@ async def test_the_app_pauses_the_collector_while_it_runs_and_restores_it() -> N
 def test_a_load_pausing_the_collector_in_a_thread_does_not_turn_it_back_on() -> None:
     import threading
 
-    from gitops_tui.gcpause import no_gc
+    from gitops_tui.runtime.gcpause import no_gc
 
     assert gc.isenabled()
     inside, leave = threading.Event(), threading.Event()
@@ -88,7 +88,7 @@ def test_a_load_pausing_the_collector_in_a_thread_does_not_turn_it_back_on() -> 
 
 
 def test_no_collection_while_a_bulk_load_holds_a_pause_too(monkeypatch) -> None:
-    from gitops_tui import gcpause
+    from gitops_tui.runtime import gcpause
 
     monkeypatch.setattr(idle_gc, "MIN_PENDING", 1_000)
     clock = Clock()

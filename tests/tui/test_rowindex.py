@@ -8,10 +8,10 @@ from datetime import timedelta
 
 import pytest
 
-from gitops_tui.journey import JourneyIndex
-from gitops_tui.query import Query
-from gitops_tui.timefmt import to_iso
-from gitops_tui.tui.rowindex import RowIndex, refines, replace_term
+from gitops_tui.index.journey import JourneyIndex
+from gitops_tui.domain.query import Query
+from gitops_tui.domain.timefmt import to_iso
+from gitops_tui.index.table import RowIndex, refines, replace_term
 
 from .fakes import NOW, T0, story_store
 
@@ -238,7 +238,7 @@ def test_free_text_after_priming_and_an_update_covers_the_changed_rows() -> None
 @pytest.fixture
 def progressive(monkeypatch):
     """Progressive filtering at a small scale: 600 rows behave as 100k do."""
-    from gitops_tui.tui import rowindex
+    from gitops_tui.index import table as rowindex
 
     monkeypatch.setattr(rowindex, "_PROGRESSIVE_MIN", 100)
     monkeypatch.setattr(rowindex, "_FIRST_ROWS", 12)

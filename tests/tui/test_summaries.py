@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from gitops_tui.journey import JourneyIndex
-from gitops_tui.tui.summaries import cluster_summaries, ring_matrix, ring_rank
+from gitops_tui.index.journey import JourneyIndex
+from gitops_tui.domain.overview import cluster_summaries, ring_matrix, ring_rank
 
 from .fakes import NOW, story_store
 

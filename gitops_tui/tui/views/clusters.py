@@ -19,12 +19,12 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from ...model import ClusterSync, Deployment
-from ...present import status_label
-from ...textsafe import clean
-from ...timefmt import relative
-from ..summaries import ClusterSummary, cluster_summaries
-from .detail import STATUS_STYLES, when
+from gitops_tui.domain.model import ClusterSync, Deployment
+from gitops_tui.present import status_label
+from gitops_tui.domain.textsafe import clean
+from gitops_tui.domain.timefmt import relative
+from gitops_tui.domain.overview import ClusterSummary, cluster_summaries
+from gitops_tui.tui.views.detail import STATUS_STYLES, when
 
 
 def _deployments_table(rows: list[Deployment], now: datetime) -> Table:

@@ -18,10 +18,10 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from ...model import ClusterSync, Deployment, Stage
-from ...present import STATUS_ICONS, STATUS_WORDS, status_label
-from ...textsafe import clean
-from ...timefmt import format_duration, relative
+from gitops_tui.domain.model import ClusterSync, Deployment, Stage
+from gitops_tui.present import STATUS_ICONS, STATUS_WORDS, status_label
+from gitops_tui.domain.textsafe import clean
+from gitops_tui.domain.timefmt import format_duration, relative
 
 STAGE_TITLES = {
     "image": "Image build (CI)",

@@ -3,7 +3,7 @@
 Each cell: the image tag the ring runs (its newest succeeded deployment), its commit,
 status and age; the latest deployment when it is newer and not succeeded (moving,
 stuck or failed); and ``⚠ behind <RING>`` when the ring runs an older image than its
-upstream ring (the rule is in :mod:`gitops_tui.tui.summaries`). The view honours the
+upstream ring (the rule is in :mod:`gitops_tui.domain.overview`). The view honours the
 active filter. Wider than the screen, it scrolls sideways (←/→).
 """
 
@@ -19,12 +19,12 @@ from textual.app import ComposeResult
 from textual.containers import ScrollableContainer
 from textual.widgets import Static
 
-from ...model import Deployment
-from ...present import STATUS_ICONS, STATUS_WORDS
-from ...textsafe import clean
-from ...timefmt import relative
-from ..summaries import RingCell, ring_matrix, ring_rank
-from .detail import STATUS_STYLES
+from gitops_tui.domain.model import Deployment
+from gitops_tui.present import STATUS_ICONS, STATUS_WORDS
+from gitops_tui.domain.textsafe import clean
+from gitops_tui.domain.timefmt import relative
+from gitops_tui.domain.overview import RingCell, ring_matrix, ring_rank
+from gitops_tui.tui.views.detail import STATUS_STYLES
 
 
 def _cell(cell: RingCell | None, now: datetime) -> Text:

@@ -1,7 +1,7 @@
 """The deployments table: a Line-API scroll view that renders only the rows on screen.
 
 Textual's DataTable measures every cell of every row (seconds at 10k rows); this
-widget draws row ``y`` from the in-memory :class:`~gitops_tui.tui.rowindex.RowIndex`
+widget draws row ``y`` from the in-memory :class:`~gitops_tui.index.table.RowIndex`
 when Textual asks for line ``y`` (``render_line``), so a frame costs O(rows on screen)
 whatever the total, as toolong does for huge logs. Line 0 is the header; the virtual
 height is ``rows + 1``.
@@ -26,10 +26,10 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ...model import Deployment
-from ...present import COLUMNS, NARROW, cells
-from ...timefmt import utcnow
-from ..rowindex import Key, RowIndex
+from gitops_tui.domain.model import Deployment
+from gitops_tui.present import COLUMNS, NARROW, cells
+from gitops_tui.domain.timefmt import utcnow
+from gitops_tui.index.table import Key, RowIndex
 
 HEADERS = dict((key, header) for header, key in COLUMNS)
 WIDE_COLUMNS = tuple(key for _, key in COLUMNS)

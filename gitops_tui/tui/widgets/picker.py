@@ -16,7 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-from ...textsafe import clean
+from gitops_tui.domain.textsafe import clean
 
 MAX_OPTIONS = 200
 

@@ -19,9 +19,9 @@ from rich.style import Style
 from rich.text import Text
 from textual.widgets import Static
 
-from ...monitor import ERROR, LOADING, OK, STALE, PollStatus
-from ...textsafe import clean
-from ...timefmt import format_duration
+from gitops_tui.monitor import ERROR, LOADING, OK, STALE, PollStatus
+from gitops_tui.domain.textsafe import clean
+from gitops_tui.domain.timefmt import format_duration
 
 STATE_ICONS = {OK: "●", STALE: "⚠", ERROR: "✘", LOADING: "⟳"}
 _SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"

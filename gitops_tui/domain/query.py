@@ -13,7 +13,7 @@ import shlex
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from .model import Deployment
+from gitops_tui.domain.model import Deployment
 
 # Field name -> how to read it from a deployment (lower-cased strings, or a tuple of them).
 FIELDS: dict[str, Callable[[Deployment], str | tuple[str, ...] | None]] = {

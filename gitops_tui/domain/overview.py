@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from ..model import ClusterSync, Deployment
+from gitops_tui.domain.model import ClusterSync, Deployment
 
 RING_ORDER: dict[str, int] = {
     "dev": 0, "development": 0,

@@ -1,7 +1,7 @@
 """The writer behind ``gitops-tui record``: Bedrock's write-time join, without its faults.
 
 Rows keep the Bedrock columns and meanings (``bedrock deployment get`` and Spektate read
-them); what we add goes in extra columns (see :mod:`gitops_tui.model`). Differences from
+them); what we add goes in extra columns (see :mod:`gitops_tui.domain.model`). Differences from
 ``bedrock deployment create``:
 
 - re-running a stage with the same ids updates its row instead of inserting a duplicate;
@@ -22,9 +22,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
 
-from .model import CLUSTER_SYNC_KIND, PR_STATE_ALIASES, RECORDED_STATUSES, Row, cluster_partition
-from .stores.base import ConflictError, Store, StoreError, Versioned
-from .timefmt import parse_iso, to_iso, utcnow
+from gitops_tui.domain.model import CLUSTER_SYNC_KIND, PR_STATE_ALIASES, RECORDED_STATUSES, Row, cluster_partition
+from gitops_tui.stores.base import ConflictError, Store, StoreError, Versioned
+from gitops_tui.domain.timefmt import parse_iso, to_iso, utcnow
 
 STAGES = ("image", "hld", "manifest", "manifest-push", "cluster-sync")
 _STAGE_ID = {"image": "p1", "hld": "p2", "manifest": "p3", "manifest-push": "p3"}

@@ -4,7 +4,7 @@ A decoded row is a dict of ~28 short strings, about 3 KB in CPython; the same ro
 its JSON document is ~1 KB, and compressed on its own with a zstd dictionary trained on
 the table's first documents it takes ~150 bytes. The journey keeps what every view
 needs for all rows in a deployment's own fields (see
-:class:`gitops_tui.model.Deployment`) and the whole row here, decoded only for the few
+:class:`gitops_tui.domain.model.Deployment`) and the whole row here, decoded only for the few
 deployments on screen or in a drill-down.
 
 Each document is its own zstd frame, so reading one row decompresses ~150 bytes (2-3 µs);
@@ -30,9 +30,9 @@ from typing import Any
 import orjson
 import zstandard
 
-from .model import RECORD_SEP, Row
+from gitops_tui.domain.model import RECORD_SEP, Row
+from gitops_tui.stores.base import BLOCK_ROWS
 
-BLOCK_ROWS = 256  # documents per block: one compressing call each (GIL hand-offs)
 _LEVEL = 1  # level 1 with the dictionary: 150 bytes a row at 4 µs; level 3 no smaller
 _DICT_BYTES = 16 * 1024
 _TRAIN_ROWS = 100  # a dictionary needs this many sample documents; fewer: no dictionary

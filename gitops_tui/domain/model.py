@@ -2,7 +2,7 @@
 
 A *row* is one table entity as a plain ``dict[str, str]``: ``PartitionKey``, ``RowKey``,
 ``Timestamp`` (ISO-8601 UTC) and string columns. Everything downstream of the store is
-built from rows by :mod:`gitops_tui.journey`.
+built from rows by :mod:`gitops_tui.index.journey`.
 """
 
 from __future__ import annotations
@@ -209,10 +209,10 @@ def _started_iso(row: Row) -> str | None:
 class Deployment:
     """One image on its way to one ring (or one manual HLD edit): treat as immutable.
 
-    Built only by :mod:`gitops_tui.journey`. It holds what views need for *every*
+    Built only by :mod:`gitops_tui.index.journey`. It holds what views need for *every*
     deployment (status, service, ring, author, last update, synced clusters and the
     ``hay``, see ``HAY_FIELDS``); the whole source row is ``row``, a dict, kept either
-    as it is or compressed in a :class:`gitops_tui.rowblocks.RowBlock` and decoded on
+    as it is or compressed in a :class:`gitops_tui.index.blocks.RowBlock` and decoded on
     demand (the monitor's way: 100k deployments in under 1 KB each).
     """
 

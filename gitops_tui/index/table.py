@@ -29,9 +29,9 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from operator import attrgetter
 
-from ..gcpause import no_gc
-from ..model import Deployment, Snapshot
-from ..query import ALIASES, FIELDS, Query, Term, field_values
+from gitops_tui.runtime.gcpause import no_gc
+from gitops_tui.domain.model import Deployment, Snapshot
+from gitops_tui.domain.query import ALIASES, FIELDS, Query, Term, field_values
 
 Key = tuple[str, str]
 

@@ -28,9 +28,9 @@ from datetime import UTC, datetime
 
 import orjson
 
-from . import rowblocks
-from .gcpause import no_gc
-from .model import (
+from gitops_tui.index import blocks as rowblocks
+from gitops_tui.runtime.gcpause import no_gc
+from gitops_tui.domain.model import (
     CLUSTER_PARTITION_SUFFIX,
     CLUSTER_SYNC_KIND,
     ClusterSync,
@@ -44,8 +44,8 @@ from .model import (
     Row,
     Snapshot,
 )
-from .rowblocks import RowBlock
-from .timefmt import parse_iso, to_iso
+from gitops_tui.index.blocks import RowBlock
+from gitops_tui.domain.timefmt import parse_iso, to_iso
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _STATUS_OF: dict[str | None, str] = dict(RECORDED_TO_STATUS)
@@ -114,7 +114,7 @@ _pick = itemgetter("", *PROJECTED_COLUMNS)
 def to_deployment(row: Row, now: datetime, src: object = None, i: int = 0) -> Deployment:
     """One deployment from one row (no duplicate collapse, no cluster sync).
 
-    ``src``/``i``: where the row is kept (a :class:`~gitops_tui.rowblocks.RowBlock` and
+    ``src``/``i``: where the row is kept (a :class:`~gitops_tui.index.blocks.RowBlock` and
     its index); by default the deployment keeps ``row`` itself.
     """
     try:
