@@ -28,7 +28,7 @@ from gitops_tui.config import StoreConfig  # noqa: E402
 from gitops_tui.index.journey import JourneyIndex  # noqa: E402
 from gitops_tui.monitor import Monitor  # noqa: E402
 from gitops_tui.writer import StageRecord, record  # noqa: E402
-from gitops_tui.domain.model import projection  # noqa: E402
+from gitops_tui.stores.projection import projection  # noqa: E402
 from gitops_tui.stores.base import Page, load_all  # noqa: E402
 from gitops_tui.stores.sqlite import SqliteStore  # noqa: E402
 from gitops_tui.domain.timefmt import to_iso  # noqa: E402
@@ -71,7 +71,7 @@ def time_merge(data: list[dict[str, str]], repeat: int = 5) -> tuple[list[float]
         index = JourneyIndex()
         gc.collect()
         start = time.perf_counter()
-        index.load(data, datetime.now(UTC))
+        index.load(data)
         times.append(time.perf_counter() - start)
     return times, index
 
@@ -150,7 +150,7 @@ async def main(n: int) -> None:
             fetch = time.perf_counter() - start
             monitor.cursor = cursor
             start2 = time.perf_counter()
-            monitor.index.apply(changed, datetime.now(UTC))
+            monitor.index.apply(changed)
             monitor.index.snapshot()
             polls.append(fetch + time.perf_counter() - start2)
             fetched.append(len(changed))

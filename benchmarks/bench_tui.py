@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 T_IMPORT = time.perf_counter()
 from gitops_tui.config import Config, StoreConfig  # noqa: E402
-from gitops_tui.domain.model import CLUSTER_SYNC_KIND, cluster_partition  # noqa: E402
+from gitops_tui.domain.rows import CLUSTER_SYNC_KIND, cluster_partition  # noqa: E402
 from gitops_tui.monitor import Monitor  # noqa: E402
 from gitops_tui.stores.sqlite import SqliteStore  # noqa: E402
 from gitops_tui.domain.timefmt import to_iso  # noqa: E402

@@ -331,7 +331,7 @@ def cmd_get(args: argparse.Namespace, config: Config) -> int:
     rows = _run(go())
     now = utcnow()
     index = JourneyIndex()
-    index.load(rows, now)
+    index.load(rows)
     chosen = select(index.snapshot().deployments, args, now)
     if args.output == "json":
         json.dump([to_json(d, now) for d in chosen], sys.stdout, indent=2)

@@ -43,7 +43,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from gitops_tui.config import StoreConfig
-from gitops_tui.domain.model import Row
+from gitops_tui.domain.rows import Row
 from gitops_tui.writer import StageRecord, record
 from gitops_tui.stores import make_store
 from gitops_tui.stores.base import Store

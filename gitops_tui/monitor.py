@@ -15,12 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from gitops_tui.index import blocks as rowblocks
+from gitops_tui.index.blocks import seal_all
 from gitops_tui.runtime.heap import release_free_memory
 from gitops_tui.index.blocks import RowBlock
 from gitops_tui.index.journey import JourneyIndex
-from gitops_tui.domain.model import Row, Snapshot
-from gitops_tui.stores.base import Cursor, Store, StoreError
+from gitops_tui.domain.model import Snapshot
+from gitops_tui.domain.rows import Row
+from gitops_tui.stores.base import Cursor, ProjectedScan, Store, StoreError
 from gitops_tui.domain.timefmt import utcnow
 
 LOADING, OK, STALE, ERROR = "LOADING", "OK", "STALE", "ERROR"
@@ -125,11 +126,10 @@ class Monitor:
             try:
                 await self._bounded(self.store.open())
                 cursor = await self._bounded(self.store.cursor_now())
-                now = self.clock()
                 index = JourneyIndex(compact=True)
                 loaded = 0
                 # A store that can hand over projections (SQLite) spares the journey the decode.
-                scan = getattr(self.store, "scan_projected", None) or self.store.scan
+                scan = self.store.scan_projected if isinstance(self.store, ProjectedScan) else self.store.scan
                 pages = scan(self.page_size, first_page=self.first_page).__aiter__()
                 shown = 0.0
                 while True:
@@ -142,11 +142,11 @@ class Monitor:
                     self.status = replace(self.status, rows_loaded=loaded)
                     if first:
                         preview = JourneyIndex()
-                        preview.load(page, now)
+                        preview.load(page)
                         self.snapshot = preview.snapshot(total_rows=loaded, loaded=False)
                     if joining is not None:  # one page at a time: the index is not thread-safe
                         sealing = asyncio.ensure_future(_seal_after(sealing, await joining))
-                    joining = asyncio.ensure_future(asyncio.to_thread(_join_page, index, page, now))
+                    joining = asyncio.ensure_future(asyncio.to_thread(_join_page, index, page))
                     del page
                     # Progress a few times a second: a redraw per page slowed the load by a third.
                     if first or time.perf_counter() - shown >= PROGRESS_EVERY_S:
@@ -155,7 +155,7 @@ class Monitor:
                         await asyncio.sleep(0)  # let the view draw
                 if joining is not None:
                     sealing = asyncio.ensure_future(_seal_after(sealing, await joining))
-                await asyncio.to_thread(index.finish_load, now)
+                await asyncio.to_thread(index.finish_load)
             except (StoreError, OSError) as exc:
                 # Let the worker threads end first.
                 await asyncio.gather(*(f for f in (joining, sealing) if f is not None), return_exceptions=True)
@@ -202,7 +202,7 @@ class Monitor:
             rows, cursor = await self._bounded(self.store.changed_since(self.cursor))
         except (StoreError, OSError) as exc:
             return self._failed(exc)
-        changed = self.index.apply(rows, self.clock()) if rows else set()
+        changed = self.index.apply(rows) if rows else set()
         self.cursor = cursor
         if changed:
             self.snapshot = self.index.snapshot(changed=changed)
@@ -253,9 +253,9 @@ class Monitor:
         await self.store.close()
 
 
-def _join_page(index: JourneyIndex, page: list[Row], now: datetime) -> list[RowBlock]:
+def _join_page(index: JourneyIndex, page: list[Row]) -> list[RowBlock]:
     """One page of a full load into ``index`` (in a worker thread); its open blocks."""
-    index.add_page(page, now)  # (the page's own documents: as blocks if it has them)
+    index.add_page(page)  # (the page's own documents: as blocks if it has them)
     return index.take_open_blocks()
 
 
@@ -264,4 +264,4 @@ async def _seal_after(before: asyncio.Future[None] | None, blocks: list[RowBlock
     compressing thread at a time: several only fought over the GIL)."""
     if before is not None:
         await before
-    await asyncio.to_thread(rowblocks.seal_all, blocks)
+    await asyncio.to_thread(seal_all, blocks)

@@ -9,9 +9,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from gitops_tui.domain.model import Deployment, stages_of
+from gitops_tui.domain.model import Deployment
+from gitops_tui.domain.vocab import HLD, IMAGE, MANIFEST
 from gitops_tui.domain.textsafe import clean
-from gitops_tui.domain.timefmt import format_duration, iso_or_none, relative
+from gitops_tui.domain.timefmt import format_duration, iso_or_none, relative, utcnow
 
 # Icon and word, never colour alone.
 STATUS_ICONS = {
@@ -52,40 +53,32 @@ def status_label(status: str) -> str:
     return f"{STATUS_ICONS.get(status, '?')} {STATUS_WORDS.get(status, status)}"
 
 
-def _text(value: object) -> str | None:
-    return str(value) if value else None
-
-
 def _short(sha: str | None, n: int = 7) -> str:
     return clean(sha[:n]) if sha else "-"
 
 
 def cells(d: Deployment, now: datetime) -> dict[str, str]:
     """Every column's text for one deployment (clean, one line each)."""
-    row = d.row  # once: a compact deployment decodes its row on every read
-    get = row.get
-    stages = {stage.name: stage for stage in stages_of(row)}
-    image, hld, manifest = stages.get("image"), stages.get("hld"), stages.get("manifest")
-    commit, tag, pr_id = _text(get("commitId")), _text(get("imageTag")), _text(get("pr"))
-    manifest_commit, merged_by = _text(get("manifestCommitId")), _text(get("mergedBy"))
+    image, hld, manifest = d.stage(IMAGE), d.stage(HLD), d.stage(MANIFEST)
     image_text = "-"
-    if image is not None or commit:
-        image_text = f"{clean(image.run_id) if image and image.run_id else '-'} {_short(commit)}"
+    if image is not None or d.commit:
+        image_text = f"{clean(image.run_id) if image and image.run_id else '-'} {_short(d.commit)}"
     metadata = "-"
-    if hld is not None or tag:
-        metadata = f"{clean(hld.run_id) if hld and hld.run_id else '-'} {clean(tag or '-', 60)}"
+    if hld is not None or d.image_tag:
+        metadata = f"{clean(hld.run_id) if hld and hld.run_id else '-'} {clean(d.image_tag or '-', 60)}"
     pr = "-"
-    if pr_id:
-        pr = f"#{clean(pr_id)}" + (f" {d.pr_state}" if d.pr_state else "")
+    if d.pr:
+        pr = f"#{clean(d.pr)}" + (f" {d.pr_state}" if d.pr_state else "")
     ready = "-"
-    if manifest is not None or manifest_commit:
-        ready = f"{clean(manifest.run_id) if manifest and manifest.run_id else '-'} {_short(manifest_commit)}"
+    if manifest is not None or d.manifest_commit:
+        ready = f"{clean(manifest.run_id) if manifest and manifest.run_id else '-'} {_short(d.manifest_commit)}"
     if d.manual_hld_edit:
         ready += " (manual HLD edit)"
-    duration = d.elapsed_s(now, row)
+    duration = d.elapsed_s(now)
     updated = relative(d.updated_at, now)
     if duration is not None:
         updated += f" ({format_duration(duration)})"
+    merged_by = d.merged_by
     return {
         "state": status_label(d.status),
         "service": clean(d.service or "-", 60),
@@ -121,7 +114,7 @@ def to_json(d: Deployment, now: datetime | None = None) -> dict[str, Any]:
         "manual_hld_edit": d.manual_hld_edit,
         "started_at": iso_or_none(d.started_at),
         "updated_at": iso_or_none(d.updated_at),
-        "duration_s": _round(d.elapsed_s(now)),
+        "duration_s": _round(d.elapsed_s(now or utcnow())),
         "stages": [
             {
                 "name": s.name,

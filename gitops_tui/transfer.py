@@ -10,7 +10,7 @@ import json
 import re
 from typing import Any
 
-from gitops_tui.domain.model import Row
+from gitops_tui.domain.rows import Row
 from gitops_tui.domain.timefmt import parse_iso, to_iso
 
 _BAD_KEY = re.compile(r"[/\\#?\x00-\x1f\x7f-\x9f]")

@@ -22,7 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
 
-from gitops_tui.domain.model import CLUSTER_SYNC_KIND, PR_STATE_ALIASES, RECORDED_STATUSES, Row, cluster_partition
+from gitops_tui.domain.rows import CLUSTER_SYNC_KIND, Row, cluster_partition
+from gitops_tui.domain.vocab import PR_STATE_ALIASES, RECORDED_STATUSES
 from gitops_tui.stores.base import ConflictError, Store, StoreError, Versioned
 from gitops_tui.domain.timefmt import parse_iso, to_iso, utcnow
 

@@ -26,6 +26,12 @@ AUTHOR_NAMES = {name for name, _ in demo.AUTHORS}
 HEX = re.compile(r"^[0-9a-f]+$")
 
 
+def run_id(d, stage: str) -> str | None:
+    """The run id of one of a deployment's stages, None if it did not run."""
+    found = d.stage(stage)
+    return found.run_id if found is not None else None
+
+
 class FakeClock:
     """A clock that only moves when the simulator sleeps."""
 
@@ -74,7 +80,7 @@ def simulator(clock: FakeClock, seed: int = 7, **kwargs) -> Simulator:
 
 async def deployments(store, now: datetime) -> list[Deployment]:
     rows, _ = await load_all(store)
-    return merge(rows, now)
+    return merge(rows)
 
 
 async def run_until(sim: Simulator, store, clock: FakeClock, until: datetime) -> None:
@@ -86,11 +92,11 @@ async def run_until(sim: Simulator, store, clock: FakeClock, until: datetime) ->
 def find(deps: list[Deployment], d: DemoDeployment) -> Deployment:
     """The merged deployment a planned one became."""
     if d.scenario == "manual":
-        found = [x for x in deps if x.row.get("p3") == d.p3]
+        found = [x for x in deps if run_id(x, "manifest") == d.p3]
     elif d.scenario in ("fail-build", "cancel-build"):
-        found = [x for x in deps if x.image_tag == d.image_tag and not x.row.get("p2")]
+        found = [x for x in deps if x.image_tag == d.image_tag and not run_id(x, "hld")]
     else:
-        found = [x for x in deps if x.image_tag == d.image_tag and x.row.get("p2") == d.p2]
+        found = [x for x in deps if x.image_tag == d.image_tag and run_id(x, "hld") == d.p2]
     assert len(found) == 1, (d, found)
     return found[0]
 
@@ -104,7 +110,7 @@ def build_number(tag: str) -> int:
 
 def test_backfill_writes_a_plausible_history(history):
     planned, rows = history
-    deps = merge(rows, T0)
+    deps = merge(rows)
 
     assert 30 <= len(deps) <= 60
     assert len(planned) == len(deps)
@@ -125,7 +131,7 @@ def test_backfill_writes_a_plausible_history(history):
 
 def test_backfill_covers_every_case_with_its_fields(history):
     planned = demo.scenarios(history[0])
-    deps = merge(history[1], T0)
+    deps = merge(history[1])
 
     (failed_build,) = planned["fail-build"]
     d = find(deps, failed_build)
@@ -166,7 +172,7 @@ def test_backfill_covers_every_case_with_its_fields(history):
     d = find(deps, ok)
     svc = d.service
     assert d.status == "succeeded" and d.pr_state == "merged" and d.merged_by in MERGERS
-    assert d.author in AUTHOR_NAMES and d.row["authorEmail"].endswith("@trivia.dev")
+    assert d.author in AUTHOR_NAMES and d.author_email.endswith("@trivia.dev")
     assert d.source_repo == f"https://github.com/trivia-team/{svc}"
     assert d.hld_repo == demo.HLD_REPO and d.manifest_repo == demo.MANIFEST_REPO
     assert d.image_tag == ok.image_tag and re.fullmatch(rf"{svc}-master-\d+", d.image_tag)
@@ -176,17 +182,17 @@ def test_backfill_covers_every_case_with_its_fields(history):
         assert len(sha) == 7 and HEX.match(sha)
     stages = {s.name: s for s in d.stages}
     assert [s.status for s in d.stages] == ["succeeded"] * 3
-    assert stages["image"].url == f"https://github.com/trivia-team/{svc}/actions/runs/{d.row['p1']}"
-    assert stages["hld"].url == f"https://github.com/trivia-team/{svc}/actions/runs/{d.row['p2']}"
-    assert stages["manifest"].url == f"{demo.HLD_REPO}/actions/runs/{d.row['p3']}"
+    assert stages["image"].url == f"https://github.com/trivia-team/{svc}/actions/runs/{run_id(d, 'image')}"
+    assert stages["hld"].url == f"https://github.com/trivia-team/{svc}/actions/runs/{run_id(d, 'hld')}"
+    assert stages["manifest"].url == f"{demo.HLD_REPO}/actions/runs/{run_id(d, 'manifest')}"
     for s in d.stages:
         assert s.started_at <= s.finished_at
     assert stages["image"].finished_at <= stages["hld"].started_at
     assert stages["hld"].finished_at <= stages["manifest"].started_at
     # The promotion carried the image build over from the dev deployment of that image.
     dev = next(x for x in deps if x.image_tag == d.image_tag and x.ring == "dev")
-    assert dev.row["p2"] == dev.row["p1"]  # one multi-stage workflow ran stages 1 and 2
-    assert d.row["p1"] == dev.row["p1"] and d.row["p2"] != dev.row["p2"]
+    assert run_id(dev, "hld") == run_id(dev, "image")  # one multi-stage workflow ran stages 1 and 2
+    assert run_id(d, "image") == run_id(dev, "image") and run_id(d, "hld") != run_id(dev, "hld")
 
 
 def test_backfill_leaves_clusters_synced_and_securitybugfix_behind(history):
@@ -196,7 +202,7 @@ def test_backfill_leaves_clusters_synced_and_securitybugfix_behind(history):
     for r in syncs.values():
         assert len(r["manifestCommitId"]) == 40 and HEX.match(r["manifestCommitId"])
         assert r["syncedAt"] < to_iso(T0)
-    deps = merge(rows, T0)
+    deps = merge(rows)
     # Every deployment that pushed manifests is live on both clusters (by ancestry,
     # not only the one whose commit is the synced one).
     pushed = [d for d in deps if d.manifest_commit]
@@ -271,11 +277,11 @@ async def test_live_deployments_move_through_the_journey(store):
 
     # New deployments keep coming, each with its own ids.
     assert len(sim.deployments) - history >= 15
-    image_rows = [x for x in deps if x.row.get("p1")]
-    assert len({(x.row["p1"], x.ring) for x in image_rows}) == len(image_rows)
+    image_rows = [x for x in deps if run_id(x, "image")]
+    assert len({(run_id(x, "image"), x.ring) for x in image_rows}) == len(image_rows)
     prs = [x.pr for x in deps if x.pr]
     assert len(set(prs)) == len(prs)
-    assert all(x.row["p1"].isdigit() for x in image_rows)
+    assert all(run_id(x, "image").isdigit() for x in image_rows)
     finished = [p for p in sim.deployments[history:] if p.done]
     assert {find(deps, p).status for p in finished} <= {"succeeded", "failed", "canceled", "waiting"}
     for p in finished:

@@ -13,7 +13,7 @@ import pytest
 
 from gitops_tui.config import StoreConfig
 from gitops_tui.index.journey import merge
-from gitops_tui.domain.model import BEDROCK_COLUMNS
+from gitops_tui.domain.rows import BEDROCK_COLUMNS
 from gitops_tui.writer import RecordError, StageRecord, infer_stage, normalize_status, record
 from gitops_tui.stores import make_store
 from gitops_tui.stores.base import load_all
@@ -78,7 +78,7 @@ async def test_bedrock_sequence_builds_three_deployments(store):
     await bedrock_sequence(store)
     rows, _ = await load_all(store)
     assert len(rows) == 3, [r["RowKey"] for r in rows]
-    by_ring = {d.ring: d for d in merge(rows, FROZEN)}
+    by_ring = {d.ring: d for d in merge(rows)}
     assert set(by_ring) == {"dev", "prod", None}
 
     dev = by_ring["dev"]
@@ -298,7 +298,7 @@ async def test_rerun_release_with_a_new_hld_commit_voids_the_old_manifest_stage(
     assert len(rows) == 1
     assert rows[0]["hldCommitId"] == "2222222"
     assert not rows[0].get("p3") and not rows[0].get("manifestCommitId") and not rows[0].get("p3Status")
-    (d,) = merge(rows, FROZEN)
+    (d,) = merge(rows)
     assert d.status == "waiting"  # the new HLD commit awaits its manifest build
 
 

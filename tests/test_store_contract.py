@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from gitops_tui.config import StoreConfig
-from gitops_tui.domain.model import cluster_partition
+from gitops_tui.domain.rows import cluster_partition
 from gitops_tui.stores.base import (
     ConflictError,
     Store,

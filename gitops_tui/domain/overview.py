@@ -2,7 +2,7 @@
 
 Rings: for each service and ring, the image the ring *runs* (its newest succeeded
 deployment) and its latest deployment of any status. Rings are ordered, and a ring is
-compared with its upstream ring, by this rule:
+compared with its upstream ring, by this rule (``vocab.RING_ORDER``):
 
 - well-known ring names have a fixed promotion order:
   ``dev`` < ``test``/``qa``/``int`` < ``master``/``main``/``staging``/``uat``/``preprod``
@@ -19,29 +19,23 @@ compared with its upstream ring, by this rule:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from gitops_tui.domain.model import ClusterSync, Deployment
+from gitops_tui.domain.vocab import IMAGE, SUCCEEDED, ring_rank
 
-RING_ORDER: dict[str, int] = {
-    "dev": 0, "development": 0,
-    "test": 1, "qa": 1, "int": 1, "integration": 1,
-    "master": 2, "main": 2, "staging": 2, "stage": 2, "uat": 2, "preprod": 2, "pre-prod": 2,
-    "canary": 3,
-    "prod": 4, "production": 4, "live": 4,
-}
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def ring_rank(ring: str) -> int | None:
-    """Position of a ring in the promotion order, None for rings outside it."""
-    return RING_ORDER.get(ring.lower())
-
-
-def image_time(d: Deployment) -> str:
-    """When the image a deployment carries was built (canonical ISO, sorts as time)."""
-    row = d.row
-    return str(row.get("p1FinishedAt") or row.get("p1StartedAt") or d.started_iso or d.updated_iso or "")
+def image_time(d: Deployment) -> datetime:
+    """When the image a deployment carries was built."""
+    image = d.stage(IMAGE)
+    return (
+        (image.finished_at or image.started_at if image is not None else None)
+        or d.started_at or d.updated_at or _EPOCH
+    )
 
 
 @dataclass(slots=True)
@@ -63,10 +57,15 @@ class RingMatrix:
         return self.cells.get((service, ring))
 
 
+def _when(d: Deployment | None) -> datetime:
+    return (d.updated_at if d is not None else None) or _EPOCH
+
+
 def ring_matrix(deployments: Iterable[Deployment]) -> RingMatrix:
-    """The service × ring matrix of the given deployments (any order)."""
+    """The service × ring matrix of the given deployments (any order; of equally new
+    ones the first counts)."""
     cells: dict[tuple[str, str], RingCell] = {}
-    first_seen: dict[str, str] = {}
+    first_seen: dict[str, datetime] = {}
     for d in deployments:
         service, ring = d.service, d.ring
         if not service or not ring:
@@ -74,25 +73,23 @@ def ring_matrix(deployments: Iterable[Deployment]) -> RingMatrix:
         cell = cells.get((service, ring))
         if cell is None:
             cell = cells[(service, ring)] = RingCell(service, ring)
-        when = d.updated_iso or ""
-        if cell.latest is None or when > (cell.latest.updated_iso or ""):
+        when = _when(d)
+        if cell.latest is None or when > _when(cell.latest):
             cell.latest = d
-        if d.status == "succeeded" and (cell.running is None or when > (cell.running.updated_iso or "")):
+        if d.status == SUCCEEDED and (cell.running is None or when > _when(cell.running)):
             cell.running = d
-        seen = d.updated_iso or ""  # (a start time would mean decoding every row)
-        if ring not in first_seen or seen < first_seen[ring]:
-            first_seen[ring] = seen
+        if ring not in first_seen or when < first_seen[ring]:
+            first_seen[ring] = when
     rings = sorted(
         first_seen,
-        key=lambda r: (0, ring_rank(r), r) if ring_rank(r) is not None else (1, first_seen[r], r),
+        key=lambda r: (0, ring_rank(r), _EPOCH, r) if ring_rank(r) is not None else (1, 0, first_seen[r], r),
     )
     services = sorted({s for s, _ in cells}, key=str.lower)
     for service in services:
         upstream: RingCell | None = None
         for ring in rings:
-            rank = ring_rank(ring)
             cell = cells.get((service, ring))
-            if rank is None or cell is None or cell.running is None:
+            if ring_rank(ring) is None or cell is None or cell.running is None:
                 continue
             if upstream is not None and upstream.running is not None:
                 mine, theirs = cell.running, upstream.running
@@ -104,40 +101,53 @@ def ring_matrix(deployments: Iterable[Deployment]) -> RingMatrix:
 
 @dataclass(slots=True)
 class ClusterSummary:
+    """One cluster: what it runs and what it has still to sync."""
+
     sync: ClusterSync
     running: list[Deployment] = field(default_factory=list)  # newest live per service/ring
-    included: int = 0  # deployments live on the cluster
-    pending: list[Deployment] = field(default_factory=list)  # newest first, capped
-    pending_count: int = 0
+    deployments: Sequence[Deployment] = ()  # every deployment live there, newest first
+    pending: Sequence[Deployment] = ()  # pushed, not synced there yet, newest first
+
+    @property
+    def included(self) -> int:
+        return len(self.deployments)
+
+    @property
+    def pending_count(self) -> int:
+        return len(self.pending)
 
 
 def cluster_summaries(
-    clusters: Iterable[ClusterSync], deployments: Iterable[Deployment], pending_cap: int = 20
+    clusters: Iterable[ClusterSync], deployments: Iterable[Deployment]
 ) -> list[ClusterSummary]:
-    """Per cluster: what it runs (newest live deployment of each service and ring), how
-    many deployments are live there, and the deployments with a manifest commit that it
-    has not synced yet. ``deployments`` must be newest first."""
-    summaries = [ClusterSummary(sync) for sync in clusters]
+    """Per cluster: what it runs (newest live deployment of each service and ring), the
+    deployments live there, and those with a manifest commit it has not synced yet.
+    ``deployments`` must be newest first."""
+    summaries = [ClusterSummary(sync, [], [], []) for sync in clusters]
     by_partition: dict[str, list[ClusterSummary]] = {}
     for summary in summaries:
         by_partition.setdefault(summary.sync.partition, []).append(summary)
-    seen: dict[tuple[str, str], set[tuple[str, str]]] = {}
     for d in deployments:
-        if not d.hot("manifestCommitId"):
+        if not d.manifest_commit:
             continue
         for summary in by_partition.get(d.partition, ()):
-            name = summary.sync.cluster
-            if name in d.synced_clusters:
-                summary.included += 1
-                placed = seen.setdefault((summary.sync.partition, name), set())
-                slot = (d.service or "-", d.ring or "-")
-                if slot not in placed:
-                    placed.add(slot)
-                    summary.running.append(d)
+            if summary.sync.cluster in d.synced_clusters:
+                summary.deployments.append(d)  # type: ignore[attr-defined]
             else:
-                summary.pending_count += 1
-                if len(summary.pending) < pending_cap:
-                    summary.pending.append(d)
+                summary.pending.append(d)  # type: ignore[attr-defined]
     for summary in summaries:
-        summary.running.sort(key=lambda d: ((d.service or "").lower(), d.ring or ""))
+        summary.running = newest_per_slot(summary.deployments)
     return summaries
+
+
+def newest_per_slot(live: Iterable[Deployment]) -> list[Deployment]:
+    """The first (newest) deployment of each service and ring, by service then ring."""
+    seen: set[tuple[str, str]] = set()
+    running = []
+    for d in live:
+        slot = (d.service or "-", d.ring or "-")
+        if slot not in seen:
+            seen.add(slot)
+            running.append(d)
+    running.sort(key=lambda d: ((d.service or "").lower(), d.ring or ""))
+    return running

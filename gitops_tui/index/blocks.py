@@ -30,7 +30,8 @@ from typing import Any
 import orjson
 import zstandard
 
-from gitops_tui.domain.model import RECORD_SEP, Row
+from gitops_tui.domain.rows import Row
+from gitops_tui.stores.projection import RECORD_SEP
 from gitops_tui.stores.base import BLOCK_ROWS
 
 _LEVEL = 1  # level 1 with the dictionary: 150 bytes a row at 4 µs; level 3 no smaller

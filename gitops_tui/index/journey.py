@@ -1,20 +1,10 @@
-"""Rows → deployments: the Bedrock join read back, with none of its guesswork.
+"""Rows → records, kept up to date one change at a time: the monitor's fast path.
 
-Pure functions over plain data, no I/O. :func:`merge` turns a whole table into
-deployments; :class:`JourneyIndex` keeps the result and applies incremental changes
-in O(changed rows), which is what the monitor does on every poll.
-
-Rules (see ``shared/docs/telemetry.md``):
-
-- one row is one deployment; a stage is present when its id column (p1/p2/p3) or our
-  ``pNStatus`` column is set; a stage with an id but no recorded result is ``unknown``;
-- a row with p3 but neither p1, p2 nor an image tag is a *manual HLD edit*: kept, flagged;
-- rows that are the same deployment written twice by a retried stage (same image build,
-  ring and HLD commit; or same manifest build of the same manual edit) collapse into one;
-- a PR closed without merge ends the deployment as ``canceled`` instead of waiting forever;
-- a deployment is live on a cluster when its manifest commit is the synced commit or was
-  pushed before it on the same manifest stream (the manifest branch is linear, so that
-  is "an ancestor of it"); the peers require an exact sha match.
+The rules are :mod:`gitops_tui.domain.rules`; this is the same result built for 100k
+rows in well under a second and kept current in O(changed rows · log n) per poll.
+:class:`JourneyIndex` holds compact :class:`~gitops_tui.index.records.Record` objects
+and publishes snapshots whose deployments are plain values read from them
+(``tests/unit/test_fast_path.py`` proves both give equal deployments).
 """
 
 from __future__ import annotations
@@ -24,138 +14,82 @@ from collections.abc import Iterable, Sequence
 from itertools import repeat
 from operator import attrgetter, itemgetter, methodcaller
 from sys import intern
-from datetime import UTC, datetime
 
 import orjson
 
-from gitops_tui.index import blocks as rowblocks
-from gitops_tui.runtime.gcpause import no_gc
-from gitops_tui.domain.model import (
-    CLUSTER_PARTITION_SUFFIX,
-    CLUSTER_SYNC_KIND,
-    ClusterSync,
-    PR_STATE_ALIASES,
-    RECORDED_TO_STATUS,
-    HAY_FIELDS,
-    HAY_SEP,
-    PROJECTED_COLUMNS,
-    PROJECTION_VERSION,
-    Deployment,
-    Row,
-    Snapshot,
+from gitops_tui.domain import rules
+from gitops_tui.domain.model import ClusterSync, Deployment, Snapshot
+from gitops_tui.domain.rows import CLUSTER_PARTITION_SUFFIX, CLUSTER_SYNC_KIND, Row, is_cluster_row, row_key
+from gitops_tui.domain.timefmt import to_iso
+from gitops_tui.domain.vocab import PR_CLOSED, PR_STATE_ALIASES, RECORDED_TO_STATUS, UNKNOWN
+from gitops_tui.index.blocks import RowBlock, blocks_for, encode, seal_all
+from gitops_tui.stores.base import BLOCK_ROWS
+from gitops_tui.index.records import (
+    _HAYSTACK_SLOT, HAYSTACK_FIELDS, SEP, Deployments, Record, RowRecord, haystack, manifest_of,
 )
-from gitops_tui.index.blocks import RowBlock
-from gitops_tui.domain.timefmt import parse_iso, to_iso
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_STATUS_OF: dict[str | None, str] = dict(RECORDED_TO_STATUS)
-_TERMINAL = frozenset({"succeeded", "failed", "canceled"})
+from gitops_tui.runtime.gcpause import gc_paused
+from gitops_tui.stores.projection import PROJECTED_COLUMNS, PROJECTION_VERSION
 
 Key = tuple[str, str]
 Group = str
-
-
-def _text(row: Row, column: str) -> str | None:
-    value = row.get(column)
-    if value is None:
-        return None
-    value = str(value).strip()
-    return value or None
-
-
-def is_cluster_row(row: Row) -> bool:
-    """Whether a row is a cluster-sync record rather than a deployment."""
-    return row.get("kind") == CLUSTER_SYNC_KIND or str(row.get("PartitionKey", "")).endswith(
-        CLUSTER_PARTITION_SUFFIX
-    )
-
-
-def row_time(row: Row) -> datetime | None:
-    """When a row last changed: the imported source's Timestamp if kept, else the store's."""
-    return parse_iso(row.get("originalTimestamp")) or parse_iso(row.get("Timestamp"))
-
-
-def overall_status(statuses: list[str], last_stage: str | None, pr: str | None) -> str:
-    """One word for the whole journey from its stages' statuses, in journey order."""
-    if "failed" in statuses:
-        return "failed"
-    # A PR closed without merge ends a journey that has not reached the manifest stage;
-    # past it (GitHub also calls merged PRs "closed") the stages speak for themselves.
-    if "canceled" in statuses or (pr == "closed" and last_stage != "manifest"):
-        return "canceled"
-    if "in_progress" in statuses:
-        return "in_progress"
-    if last_stage == "manifest":
-        return "succeeded" if statuses[-1] == "succeeded" else "unknown"
-    if not statuses or "unknown" in statuses:
-        return "unknown"
-    return "waiting"  # every stage so far succeeded; the next has not started
+assert HAYSTACK_FIELDS[0] == "manifestCommitId" and HAYSTACK_FIELDS[-1] == "clusters"
 
 
 def _status_for(key: tuple[object, object, object, bool]) -> str:
     """Overall status from (stage1, stage2, stage3, pr closed); a stage is its recorded
     status, 1 when only its id is there, 0 when absent."""
     statuses = [
-        _STATUS_OF.get(value, "unknown") if isinstance(value, str) else "unknown"
+        RECORDED_TO_STATUS.get(value, UNKNOWN) if isinstance(value, str) else UNKNOWN
         for value in key[:3]
         if value
     ]
-    return overall_status(statuses, "manifest" if key[2] else None, "closed" if key[3] else None)
+    return rules.overall_status(statuses, bool(key[2]), PR_CLOSED if key[3] else None)
 
 
+# The overall status of each stage-status combination seen (there are few).
 _STATUS_MEMO: dict[tuple[object, object, object, bool], str] = {}
-
 
 # PROJECTED_COLUMNS behind a version slot, read from a row dict in one C-level call.
 _BLANK: dict[str, str] = {"": PROJECTION_VERSION, **dict.fromkeys(PROJECTED_COLUMNS, "")}
 _pick = itemgetter("", *PROJECTED_COLUMNS)
 
 
-def to_deployment(row: Row, now: datetime, src: object = None, i: int = 0) -> Deployment:
-    """One deployment from one row (no duplicate collapse, no cluster sync).
+def to_record(row: Row, src: object = None, i: int = 0) -> Record:
+    """One record from one row (no duplicate collapse, no cluster sync).
 
     ``src``/``i``: where the row is kept (a :class:`~gitops_tui.index.blocks.RowBlock` and
-    its index); by default the deployment keeps ``row`` itself.
+    its index); by default the record keeps ``row`` itself.
     """
     try:
         values = _pick({**_BLANK, **row})
         # Every value text? Rows built by hand may hold numbers, times or None. (A
-        # plain row's hay is built later, so nothing else here would notice.)
-        _SEP.join(values)
-        return from_projection(values, now, row if src is None else src, i)
+        # plain row's haystack is built later, so nothing else here would notice.)
+        SEP.join(values)
+        return from_projection(values, row if src is None else src, i)
     except (TypeError, AttributeError):  # a value that is not text
-        text = {k: _as_text(v) for k, v in row.items() if v is not None}
-        return from_projection(_pick({**_BLANK, **text}), now, row if src is None else src, i)
+        text = {k: rules.text(v) or "" for k, v in row.items() if v is not None}
+        return from_projection(_pick({**_BLANK, **text}), row if src is None else src, i)
 
 
-def _as_text(value: object) -> str:
-    if isinstance(value, str):
-        return value
-    return to_iso(value) if isinstance(value, datetime) else str(value)
-
-
-def from_projection(values: Sequence[str], now: datetime, src: object, i: int = 0) -> Deployment:
-    """One deployment from a row's projection (``model.projection``, split): the
-    version, then ``PROJECTED_COLUMNS`` ("" where absent). ``src``/``i``: the row.
+def from_projection(values: Sequence[str], src: object, i: int = 0) -> Record:
+    """One record from a row's projection (``stores.projection``, split): the version,
+    then ``PROJECTED_COLUMNS`` ("" where absent). ``src``/``i``: the row.
 
     The hot path of every full load, so it is straight-line code: the overall status is
-    memoised on the few stage-status combinations there are, times are compared as
-    canonical ISO strings (they sort as times do) and parsed only when asked for, and
-    the stages themselves are built from the row on demand.
+    memoised on the few stage-status combinations there are, and times are compared as
+    canonical ISO strings (they sort as times do) and parsed only when asked for.
     """
     (
         _, p1, p2, p3, s1, s2, s3, pr_state, original, stamp, b1, b2, b3, e1, e2, e3,
-        service, env, partition, row_key, tag, hld, author, commit, pr, merged, manifest, title, _,
+        service, env, partition, key, tag, hld, author, commit, pr, merged, manifest, title, _,
     ) = values
     state = PR_STATE_ALIASES.get(pr_state)
-    key = (s1 or (1 if p1 else 0), s2 or (1 if p2 else 0), s3 or (1 if p3 else 0), state == "closed")
-    status = _STATUS_MEMO.get(key)
+    combo = (s1 or (1 if p1 else 0), s2 or (1 if p2 else 0), s3 or (1 if p3 else 0), state == PR_CLOSED)
+    status = _STATUS_MEMO.get(combo)
     if status is None:
-        status = _STATUS_MEMO[key] = _status_for(key)
+        status = _STATUS_MEMO[combo] = _status_for(combo)
 
     updated = original or stamp or ""
-    if updated.__class__ is not str:  # a datetime, in rows built by hand
-        updated = to_iso(updated)
     if s1 or s2 or s3:
         # The latest event is the last stage's.
         latest = e3 or b3 or e2 or b2 or e1 or b1
@@ -168,104 +102,38 @@ def from_projection(values: Sequence[str], now: datetime, src: object, i: int = 
     if author:
         author = _AUTHORS.get(author) or _shared(_AUTHORS, author, author)
     partition = _PARTITIONS.get(partition) or _shared(_PARTITIONS, partition, partition)
-    # Duplicate group: the same image build, ring and HLD commit; or the same manual
-    # edit's manifest build. (Bedrock lower-cases what it writes: values compare as is.)
+    # Duplicate group: as rules.duplicate_group, as one string.
     if p1 or tag:
-        group: str | None = _SEP.join(("i", partition, p1, tag, env, hld))
+        group: str | None = SEP.join(("i", partition, p1, tag, env, hld))
     elif p3 and hld:
-        group = _SEP.join(("m", partition, hld, p3))
+        group = SEP.join(("m", partition, hld, p3))
     else:
         group = None
-    if src.__class__ is dict:  # a plain row: its hay is built when first searched
-        return RowDeployment(
-            src, i, (partition, row_key), service or None, ring or None, status, state, manual,
-            updated, (updated if e3 == updated else e3) or None, now, author or None, None, (), (), group,
+    pushed = (updated if e3 == updated else e3) or None  # (one string object when equal)
+    if src.__class__ is dict:  # a plain row: its haystack is built when first searched
+        return RowRecord(
+            src, i, (partition, key), service or None, ring or None, status, state, manual,
+            updated, pushed, author or None, None, (), (), group,
         )
-    hay = _hay(
-        manifest, p1, tag, pr, merged, p3, row_key, partition, service, ring,
+    hay = haystack(
+        manifest, p1, tag, pr, merged, p3, key, partition, service, ring,
         status, author, commit, state or "", hld, title, "manual" if manual else "", p2,
         "",  # clusters: set by the sync
     )
-    return Deployment(
-        src,
-        i,
-        (partition, row_key),
-        service or None,
-        ring or None,
-        status,
-        state,
-        manual,
+    return Record(
+        src, i, (partition, key), service or None, ring or None, status, state, manual,
         updated,  # never None: it is the sort key
-        (updated if e3 == updated else e3) or None,  # (one string object when equal)
-        now,
-        author or None,
-        hay,
-        (),
-        (),
-        group,
+        pushed, author or None, hay, (), (), group,
     )
 
 
-_SEP = HAY_SEP
-assert HAY_FIELDS[0] == "manifestCommitId" and HAY_FIELDS[-1] == "clusters"
-
-
-def _hay(*fields: str) -> str:
-    """The hay of ``HAY_FIELDS`` values, in that order.
-
-    (A value with the separator in it shifts the fields after it in this one row's hay:
-    its text is still found by free text, but a sort by a later column, a field filter
-    on one (commit:, pr:, image:...) and, for a manifest commit, its cluster sync read
-    the wrong field for that row. Checking every row cost a tenth of the merge.)
-    """
-    return _SEP.join(fields).lower()
-
-
-_HAY_SLOT = Deployment.__dict__["hay"]  # the slot behind RowDeployment's property
-
-
-class RowDeployment(Deployment):
-    """A deployment built from a plain row dict (``get``, a preview, a test).
-
-    Its hay is built from the row on first use: a one-shot listing never searches it,
-    and building it was a quarter of the merge. (Compact deployments, the monitor's,
-    build theirs at once: their row is compressed by then.)
-    """
-
-    __slots__ = ()
-
-    @property  # type: ignore[override]
-    def hay(self) -> str:
-        hay = _HAY_SLOT.__get__(self)
-        if hay is None:
-            row = self.row
-            text = [_as_text(v) if v is not None else "" for v in _pick_hay({**_BLANK, **row})]
-            manifest, p1, tag, pr, merged, p3, commit, hld, title, p2 = text
-            hay = _hay(
-                manifest, p1, tag, pr, merged, p3, self.key[1], self.key[0], self.service or "",
-                self.ring or "", self.status, self.author or "", commit, self.pr_state or "", hld,
-                title, "manual" if self.manual_hld_edit else "", p2,
-                " ".join(self.synced_clusters),
-            )
-            _HAY_SLOT.__set__(self, hay)
-        return hay
-
-    @hay.setter
-    def hay(self, value: str) -> None:
-        _HAY_SLOT.__set__(self, value)
-
-
-_pick_hay = itemgetter(
-    "manifestCommitId", "p1", "imageTag", "pr", "mergedBy", "p3", "commitId", "hldCommitId", "prTitle", "p2"
-)
-
-# Services, rings, authors and partitions repeat across 100k rows: each is derived once and the
-# deployments share one string object per value (a memo lookup is also 5x cheaper than
-# deriving it again).
+# Services, rings, authors and partitions repeat across 100k rows: each is derived once
+# and the records share one string object per value (a memo lookup is also 5x cheaper
+# than deriving it again).
 _SERVICES: dict[str, str] = {}
 _RINGS: dict[str, str] = {}
 _AUTHORS: dict[str, str] = {}
-_PARTITIONS: dict[str, str] = {}  # (each deployment's key holds one: 5 MB at 100k rows)
+_PARTITIONS: dict[str, str] = {}  # (each record's key holds one: 5 MB at 100k rows)
 
 
 def _shared(memo: dict[str, str], value: str, derived: str) -> str:
@@ -275,48 +143,9 @@ def _shared(memo: dict[str, str], value: str, derived: str) -> str:
     return derived
 
 
-def to_cluster_sync(row: Row) -> ClusterSync | None:
-    """A cluster-sync record, or None if the row lacks a cluster or commit."""
-    cluster = _text(row, "cluster") or _text(row, "RowKey")
-    commit = _text(row, "manifestCommitId")
-    if not cluster or not commit:
-        return None
-    partition = str(row.get("PartitionKey", ""))
-    if partition.endswith(CLUSTER_PARTITION_SUFFIX):
-        partition = partition[: -len(CLUSTER_PARTITION_SUFFIX)]
-    return ClusterSync(
-        cluster=cluster,
-        partition=partition,
-        manifest_commit=commit.lower(),
-        synced_at=parse_iso(row.get("syncedAt")) or row_time(row),
-        manifest_repo=_text(row, "manifestRepo"),
-    )
-
-
 def duplicate_key(row: Row) -> Group | None:
     """Rows with equal keys are one deployment written more than once (retried stages)."""
-    return to_deployment(row, _EPOCH).group
-
-
-def _completeness(row: Row) -> tuple[int, datetime, str]:
-    """Sort key of duplicates: most complete, then newest, then RowKey (so the result
-    does not depend on the order rows arrived in)."""
-    filled = sum(1 for c in ("p1", "p2", "p3", "manifestCommitId", "p3Status") if row.get(c))
-    return (filled, row_time(row) or _EPOCH, str(row.get("RowKey", "")))
-
-
-def collapse(rows: list[Row]) -> tuple[Row, tuple[str, ...]]:
-    """Merge duplicate rows: the most complete (then newest) wins, gaps filled from the rest."""
-    ordered = sorted(rows, key=_completeness)
-    merged: Row = {}
-    for row in ordered:
-        merged.update({k: v for k, v in row.items() if v is not None and v != ""})
-    primary = ordered[-1]
-    merged["RowKey"] = primary["RowKey"]
-    merged["Timestamp"] = primary.get("Timestamp")
-    merged["originalTimestamp"] = primary.get("originalTimestamp")
-    others = tuple(sorted(str(r["RowKey"]) for r in ordered[:-1]))
-    return merged, others
+    return to_record(row).group
 
 
 CommitKey = tuple[str, str]  # (partition, first seven characters of a manifest commit)
@@ -328,19 +157,13 @@ def commit_key(partition: str, commit: str) -> CommitKey:
     return (partition, commit[:7].lower())
 
 
-def synced_clusters(deployment: Deployment, synced: list[Horizon]) -> tuple[str, ...]:
-    """Names of the clusters that run this deployment's manifest commit or a later one.
-
-    A cluster's *horizon* is when the commit it applied was pushed (or, if no deployment
-    carries that commit, when it synced); a deployment pushed at or before the horizon
-    on the same (linear) manifest branch is live there. Without a push time of its own
-    only the exact commit counts.
-    """
-    commit = manifest_of(deployment)
+def synced_clusters(record: Record, synced: list[Horizon]) -> tuple[str, ...]:
+    """``rules.synced_clusters`` on a record, with horizons as canonical ISO strings."""
+    commit = manifest_of(record)
     if not commit:
         return ()
-    partition = deployment.partition
-    pushed = _manifest_time(deployment)
+    partition = record.partition
+    pushed = _manifest_time(record)
     short = commit[:7]
     names = [
         sync.cluster
@@ -354,18 +177,8 @@ def synced_clusters(deployment: Deployment, synced: list[Horizon]) -> tuple[str,
     return tuple(sorted(names)) if len(names) > 1 else tuple(names)
 
 
-def manifest_of(deployment: Deployment) -> str:
-    """The deployment's manifest commit, lower-cased ("" if none), without building a
-    hay that is not built yet."""
-    hay = _HAY_SLOT.__get__(deployment)
-    if hay is None:  # a RowDeployment nobody has searched
-        value = deployment.row.get("manifestCommitId")
-        return _as_text(value).lower() if value else ""
-    return hay[: hay.find(_SEP)]  # the manifest commit leads the hay
-
-
-def _manifest_time(deployment: Deployment) -> str | None:
-    return deployment.pushed_iso or deployment.updated_iso
+def _manifest_time(record: Record) -> str | None:
+    return record.pushed_iso or record.updated_iso
 
 
 # Ascending key for *oldest*-first order; the index keeps it and reverses for views.
@@ -373,12 +186,9 @@ def _manifest_time(deployment: Deployment) -> str | None:
 # 100k deployments a fifth of a full merge. Ties are resolved by identity in ``_locate``.
 order_key = attrgetter("updated_iso")
 _key_of = attrgetter("key")
-_is_cluster_line = methodcaller("endswith", _SEP + CLUSTER_SYNC_KIND)  # kind is the last column
+_is_cluster_line = methodcaller("endswith", SEP + CLUSTER_SYNC_KIND)  # kind is the last column
 _group_of = attrgetter("group")
 
-
-def _row_key(row: Row) -> Key:
-    return (row.get("PartitionKey") or "", row.get("RowKey") or "")
 
 
 class JourneyIndex:
@@ -395,20 +205,20 @@ class JourneyIndex:
         self.compact = compact
         self._open_blocks: list[RowBlock] = []
         # A load's deployments and the keys of its cluster-sync rows, until finish_load.
-        self._built: list[Deployment] = []
+        self._built: list[Record] = []
         self._cluster_kind: list[int] = []  # where in _built
         # Duplicate groups: the first row's key per group, and the member list and rows
         # only for the rare groups with more than one row (saves a list per row).
         self._first: dict[Group, Key] = {}
         self._multi: dict[Group, list[Key]] = {}
         self._member_rows: dict[Key, Row] = {}
-        self.deployments: dict[Key, Deployment] = {}
+        self.deployments: dict[Key, Record] = {}
         self.clusters: dict[Key, ClusterSync] = {}
         # For each commit a cluster has synced: the deployments carrying it and their
         # push times (its horizon is the earliest). Only these few commits are tracked.
         self._carriers: dict[CommitKey, dict[Key, str]] = {}
         # Oldest first (bisect with key=order_key); snapshots reverse it.
-        self._ordered: list[Deployment] = []
+        self._ordered: list[Record] = []
         self.generation = 0
 
     def __len__(self) -> int:
@@ -471,13 +281,13 @@ class JourneyIndex:
 
     # -- bulk ----------------------------------------------------------------------
 
-    def load(self, rows: Iterable[Row], now: datetime) -> None:
+    def load(self, rows: Iterable[Row]) -> None:
         """Take a whole table (one sort, no bisect: much faster than ``apply``)."""
-        self.add_page(rows if isinstance(rows, Sequence) else list(rows), now)
-        rowblocks.seal_all(self.take_open_blocks())
-        self.finish_load(now)
+        self.add_page(rows if isinstance(rows, Sequence) else list(rows))
+        seal_all(self.take_open_blocks())
+        self.finish_load()
 
-    def add_page(self, rows: Sequence[Row], now: datetime) -> None:
+    def add_page(self, rows: Sequence[Row]) -> None:
         """Take one page of a full load into a fresh index; :meth:`finish_load` ends it.
 
         A compact index keeps the rows in open blocks for :meth:`take_open_blocks`,
@@ -489,25 +299,25 @@ class JourneyIndex:
             raise RuntimeError("a full load goes into a fresh JourneyIndex")
         projections = getattr(rows, "projections", None)
         joined = getattr(rows, "doc_blocks", None)
-        width = rowblocks.BLOCK_ROWS
+        width = BLOCK_ROWS
         blocks: list[RowBlock] = []
         if not self.compact or not len(rows):
             projections = None
         elif joined and all(count == width for _, count in joined[:-1]):
             blocks = [RowBlock(blob) for blob, _ in joined]  # the store's own blocks
         else:
-            blocks = rowblocks.blocks_for(rowblocks.encode(rows, getattr(rows, "docs", None)))
+            blocks = blocks_for(encode(rows, getattr(rows, "docs", None)))
         self._open_blocks.extend(blocks)
         built = self._built
         kind = CLUSTER_SYNC_KIND
-        with no_gc():
+        with gc_paused():
             if projections is None and not blocks:  # plain rows (get, import): one pass in C
                 start = len(built)
-                built.extend(map(to_deployment, rows, repeat(now)))
+                built.extend(map(to_record, rows))
                 if kind in map(dict.get, rows, repeat("kind")):
                     self._cluster_kind.extend(start + j for j, row in enumerate(rows) if row.get("kind") == kind)
                 return
-            version = PROJECTION_VERSION + _SEP
+            version = PROJECTION_VERSION + SEP
             none = ("",) * width
             append = built.append
             starts = methodcaller("startswith", version)
@@ -516,7 +326,7 @@ class JourneyIndex:
                 lines = projections[start:start + width] if projections is not None else none[: len(block)]
                 if all(map(starts, lines)):  # the common case: the whole block in C-level maps
                     count = len(built)
-                    built.extend(map(from_projection, map(str.split, lines, repeat(_SEP)), repeat(now),
+                    built.extend(map(from_projection, map(str.split, lines, repeat(SEP)),
                                      repeat(block), range(len(lines))))
                     if any(map(_is_cluster_line, lines)):
                         self._cluster_kind.extend(
@@ -525,12 +335,12 @@ class JourneyIndex:
                     continue
                 for k, line in enumerate(lines):
                     if line.startswith(version):
-                        values = line.split(_SEP)
-                        deployment = from_projection(values, now, block, k)
+                        values = line.split(SEP)
+                        deployment = from_projection(values, block, k)
                         cluster = values[-1] == kind
                     else:  # a row written before projections existed, or a store without them
                         row = rows[start + k] if projections is None else orjson.loads(block.doc(k))
-                        deployment = to_deployment(row, now, block, k)
+                        deployment = to_record(row, block, k)
                         cluster = row.get("kind") == kind
                     append(deployment)
                     if cluster:
@@ -541,14 +351,14 @@ class JourneyIndex:
         blocks, self._open_blocks = self._open_blocks, []
         return blocks
 
-    def finish_load(self, now: datetime) -> None:
+    def finish_load(self) -> None:
         """Index what the pages brought: collapse duplicates, sync clusters, order.
 
         The per-row work is in C (``dict(zip(...))``, ``map``): a Python loop over the
         100k keys and groups took a sixth of the load.
         """
         built, self._built = self._built, []
-        with no_gc():
+        with gc_paused():
             keys = list(map(_key_of, built))
             deployments = self.deployments = dict(zip(keys, built))
             self._take_cluster_rows(built, keys)
@@ -559,7 +369,7 @@ class JourneyIndex:
             first = self._first = dict(zip(reversed(groups), reversed(deployments)))
             first.pop(None, None)  # type: ignore[call-overload]
             if len(first) < len(groups) - groups.count(None):  # rare: retried stages
-                self._collapse_loaded(values, now)
+                self._collapse_loaded(values)
             del groups
             if self.clusters:
                 # Nothing is published before the first generation: set in place.
@@ -568,7 +378,7 @@ class JourneyIndex:
             self._ordered = sorted(deployments.values(), key=order_key)
         self.generation += 1
 
-    def _take_cluster_rows(self, built: list[Deployment], keys: list[Key]) -> None:
+    def _take_cluster_rows(self, built: list[Record], keys: list[Key]) -> None:
         """Cluster syncs from the cluster-sync rows of a load (in load order, as
         ``apply`` takes them), and out of the deployments where such a row is the last
         one written under its key."""
@@ -591,11 +401,11 @@ class JourneyIndex:
             key = row.key
             if deployments.get(key) is row:
                 del deployments[key]
-            sync = to_cluster_sync(row.row)
+            sync = rules.cluster_sync_of(row.row)
             if sync is not None:
                 self.clusters[key] = sync
 
-    def _collapse_loaded(self, values: list[Deployment], now: datetime) -> None:
+    def _collapse_loaded(self, values: list[Record]) -> None:
         """Collapse the duplicate groups of a load (as ``apply`` would, row by row)."""
         first: dict[Group, Key] = {}
         self._first = first
@@ -608,18 +418,18 @@ class JourneyIndex:
         for members in self._multi.values():
             for key in members:
                 deployments.pop(key, None)
-            collapsed = self._collapsed(members, now)
+            collapsed = self._collapsed(members)
             deployments[collapsed.key] = collapsed
 
-    def _collapsed(self, members: list[Key], now: datetime) -> Deployment:
-        merged, others = collapse([self._member_rows[k] for k in members])
-        deployment = to_deployment(merged, now)
+    def _collapsed(self, members: list[Key]) -> Record:
+        merged, others = rules.collapse([self._member_rows[k] for k in members])
+        deployment = to_record(merged)
         deployment.duplicates = others
         return deployment
 
     # -- incremental ---------------------------------------------------------------
 
-    def apply(self, rows: Iterable[Row], now: datetime) -> set[Key]:
+    def apply(self, rows: Iterable[Row]) -> set[Key]:
         """Take new or changed rows; return the keys of deployments that changed.
         (A compact index keeps them from the page's ``docs`` when it has them.)
 
@@ -631,9 +441,9 @@ class JourneyIndex:
         where: dict[int, tuple[RowBlock, int]] = {}
         if self.compact and rows:
             # A poll brings few rows: compressed at once, one block per BLOCK_ROWS.
-            blocks = rowblocks.blocks_for(rowblocks.encode(rows, docs))
-            rowblocks.seal_all(blocks)
-            width = rowblocks.BLOCK_ROWS
+            blocks = blocks_for(encode(rows, docs))
+            seal_all(blocks)
+            width = BLOCK_ROWS
             where = {id(row): (blocks[j // width], j % width) for j, row in enumerate(rows)}
         horizons_before = self._horizons() if self.clusters else []
         touched_groups: set[Group] = set()
@@ -641,13 +451,27 @@ class JourneyIndex:
         changed: set[Key] = set()
         clusters_changed = False
         for row in rows:
-            key = _row_key(row)
+            key = row_key(row)
             if is_cluster_row(row):
-                sync = to_cluster_sync(row)
-                if sync is not None and self.clusters.get(key) != sync:
-                    self.clusters[key] = sync
+                # (A key holds one row: what it held before, deployment or sync, is gone.)
+                sync = rules.cluster_sync_of(row)
+                if self.clusters.get(key) != sync:
+                    if sync is None:
+                        del self.clusters[key]
+                    else:
+                        self.clusters[key] = sync
                     clusters_changed = True
+                old_group = self._group_of(key, pending)
+                pending.pop(key, None)
+                self._drop(key, changed)
+                if old_group is not None:
+                    touched_groups.add(old_group)
+                    released = self._leave(old_group, key)
+                    if released is not None:
+                        pending.setdefault(*released)
                 continue
+            elif self.clusters.pop(key, None) is not None:
+                clusters_changed = True
             old_group = self._group_of(key, pending)
             new_group = duplicate_key(row)
             self._drop(key, changed)
@@ -666,12 +490,12 @@ class JourneyIndex:
             if members:
                 for key in members:
                     self._drop(key, changed)
-                self._put(self._collapsed(members, now), changed)
+                self._put(self._collapsed(members), changed)
         for key, row in pending.items():
             if key in self._member_rows:  # part of a collapsed group, built above
                 continue
             self._drop(key, changed)
-            self._put(to_deployment(row, now, *where.get(id(row), (None, 0))), changed)
+            self._put(to_record(row, *where.get(id(row), (None, 0))), changed)
 
         if clusters_changed:
             self._find_carriers(self.deployments.values())
@@ -706,7 +530,7 @@ class JourneyIndex:
             out.append((sync, horizon))
         return out
 
-    def _find_carriers(self, deployments: Iterable[Deployment]) -> None:
+    def _find_carriers(self, deployments: Iterable[Record]) -> None:
         """Which deployments carry the commits the clusters synced (one pass)."""
         carriers = self._carriers = {
             commit_key(c.partition, c.manifest_commit): {} for c in self.clusters.values()
@@ -716,7 +540,7 @@ class JourneyIndex:
             if manifest_of(d)[:7] in wanted:
                 self._carry(d)
 
-    def _carry(self, d: Deployment) -> None:
+    def _carry(self, d: Record) -> None:
         commit = manifest_of(d)
         if commit:
             carriers = self._carriers.get((d.partition, commit[:7]))
@@ -724,14 +548,14 @@ class JourneyIndex:
             if carriers is not None and when:
                 carriers[d.key] = when
 
-    def _uncarry(self, d: Deployment) -> None:
+    def _uncarry(self, d: Record) -> None:
         commit = manifest_of(d)
         if commit:
             carriers = self._carriers.get((d.partition, commit[:7]))
             if carriers is not None:
                 carriers.pop(d.key, None)
 
-    def _sync_all(self, built: list[Deployment]) -> None:
+    def _sync_all(self, built: list[Record]) -> None:
         """``synced_clusters`` of freshly built (not yet shared) deployments, in bulk:
         per partition the horizons are computed once and, when all are known, the test
         is one string comparison per cluster."""
@@ -770,12 +594,12 @@ class JourneyIndex:
                 # Not yet shared with any snapshot: set in place. Fresh deployments end
                 # their hay with an empty clusters field (an unbuilt one will hold them).
                 d.synced_clusters = names
-                hay = _HAY_SLOT.__get__(d)
+                hay = _HAYSTACK_SLOT.__get__(d)
                 if hay is not None:
                     text = texts.get(names)
                     if text is None:
                         text = texts[names] = " ".join(names).lower()
-                    d.hay = hay + text
+                    d.haystack = hay + text
 
     def _drop(self, key: Key, changed: set[Key]) -> None:
         old = self.deployments.pop(key, None)
@@ -788,7 +612,7 @@ class JourneyIndex:
         if i is not None:
             del self._ordered[i]
 
-    def _locate(self, deployment: Deployment) -> int | None:
+    def _locate(self, deployment: Record) -> int | None:
         """Where ``deployment`` (this very object) sits in the order, if it does."""
         ordered = self._ordered
         i = bisect.bisect_left(ordered, deployment.updated_iso, key=order_key)
@@ -798,7 +622,7 @@ class JourneyIndex:
             i += 1
         return None
 
-    def _put(self, deployment: Deployment, changed: set[Key]) -> None:
+    def _put(self, deployment: Record, changed: set[Key]) -> None:
         key = deployment.key
         self.deployments[key] = deployment
         changed.add(key)
@@ -807,7 +631,7 @@ class JourneyIndex:
         i = bisect.bisect_right(self._ordered, deployment.updated_iso, key=order_key)
         self._ordered.insert(i, deployment)
 
-    def _resync(self, deployments: list[Deployment]) -> set[Key]:
+    def _resync(self, deployments: list[Record]) -> set[Key]:
         synced = self._horizons()
         changed = set()
         for deployment in deployments:
@@ -827,7 +651,7 @@ class JourneyIndex:
     ) -> Snapshot:
         """The current picture, newest first."""
         return Snapshot(
-            deployments=tuple(reversed(self._ordered)),
+            deployments=Deployments(tuple(reversed(self._ordered))),
             clusters=tuple(sorted(self.clusters.values(), key=lambda c: (c.partition, c.cluster))),
             total_rows=self.row_count if total_rows is None else total_rows,
             loaded=loaded,
@@ -836,8 +660,9 @@ class JourneyIndex:
         )
 
 
-def merge(rows: Iterable[Row], now: datetime | None = None) -> list[Deployment]:
-    """Every deployment in ``rows``, newest first, duplicates collapsed, clusters synced."""
+def merge(rows: Iterable[Row]) -> list[Deployment]:
+    """Every deployment in ``rows``, newest first, duplicates collapsed, clusters synced
+    (as ``rules.build``, by the fast path)."""
     index = JourneyIndex()
-    index.load(rows, now or datetime.now(UTC))
+    index.load(rows)
     return list(index.snapshot().deployments)

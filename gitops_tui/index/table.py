@@ -24,14 +24,18 @@ user action and O(changed · log n) per incremental poll:
 from __future__ import annotations
 
 import bisect
-import fnmatch
-import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable
 from operator import attrgetter
 
-from gitops_tui.runtime.gcpause import no_gc
-from gitops_tui.domain.model import Deployment, Snapshot
-from gitops_tui.domain.query import ALIASES, FIELDS, Query, Term, field_values
+from gitops_tui.domain.model import ClusterSync, Deployment, Snapshot
+from gitops_tui.domain.overview import ClusterSummary, RingMatrix
+from gitops_tui.index import overview as fast_overview
+from gitops_tui.domain.query import ALIASES, Query, with_value
+from gitops_tui.index.matching import (
+    FAST_FIELDS, FIELD_OF, RAW_FIELDS, SORT_KEYS, apply_query, matching, refines, sort_key_for,
+)
+from gitops_tui.index.records import Deployments, Record, to_plain
+from gitops_tui.runtime.gcpause import gc_paused
 
 Key = tuple[str, str]
 
@@ -39,191 +43,29 @@ Key = tuple[str, str]
 _INCREMENTAL_LIMIT = 2000
 # A free-text filter over more deployments than this finds the first screens' worth
 # from the top of the display first (``_FIRST_ROWS``, scanning ``_STEP`` at a time) and
-# the rest when the app calls ``finish()`` after the first paint: searching 100k hays
-# takes 25-45 ms on its own, a keystroke's whole budget.
+# the rest when the app calls ``finish()`` after the first paint: searching 100k
+# haystacks takes 25-45 ms on its own, a keystroke's whole budget.
 _PROGRESSIVE_MIN = 20_000
 _FIRST_ROWS = 300
 _STEP = 5_000
 # The first search stops after this many deployments even with fewer than _FIRST_ROWS
 # found (a rare term: "ser" matched 12 of 100k and searched them all, 47 ms).
 _HEAD_MAX = 25_000
-_STATUS_RANK = {"failed": 0, "in_progress": 1, "waiting": 2, "unknown": 3, "canceled": 4, "succeeded": 5}
 
-
-def _service(e: Deployment) -> str | None:
-    service = e.service
-    return service.lower() if service else None
-
-
-def _author(e: Deployment) -> str | None:
-    author = e.author
-    return author.lower() if author else None
-
-
-# Fields as written (for completion), read straight off a deployment.
-_RAW_FIELDS: dict[str, Callable[[Deployment], object]] = {
-    "service": lambda e: e.service,
-    "ring": lambda e: e.ring,
-    "author": lambda e: e.author,
-}
-
-# Query fields that are a deployment's own attributes, with few distinct values: a
-# filter on one decides each value once (see ``_narrow``).
-_FAST_FIELDS: tuple[str, ...] = ("service", "ring", "status", "author")
-
-
-# -- sorting -------------------------------------------------------------------------
-
-
-def _numeric(value: object) -> tuple[int, int, str]:
-    """Build and PR ids sort as numbers when they are numbers; blanks last."""
-    if not value:
-        return (3, 0, "")
-    text = str(value)
-    return (1, int(text), "") if text.isdigit() else (2, 0, text.lower())
-
-
-def _text(value: object) -> str:
-    return str(value).lower() if value else "\uffff"  # blanks sort last ascending
-
-
-SORT_KEYS: dict[str, Callable[[Deployment], object]] = {
-    "state": lambda e: _STATUS_RANK.get(e.status, 9),
-    "service": lambda e: _service(e) or "\uffff",
-    "ring": lambda e: e.ring or "\uffff",
-    "author": lambda e: _author(e) or "\uffff",
-    # From the hay (lower-cased already): decoding 100k rows per sort would take seconds.
-    "image": lambda e: _numeric(e.hot("p1")),
-    "metadata": lambda e: _text(e.hot("imageTag")),
-    "pr": lambda e: _numeric(e.hot("pr")),
-    "merged_by": lambda e: _text(e.hot("mergedBy")),
-    "manifest": lambda e: _numeric(e.hot("p3")),
-    "clusters": lambda e: ",".join(e.synced_clusters) or "\uffff",
-}
-
-
-def sort_key_for(column: str | None) -> Callable[[Deployment], object]:
-    """Ascending key of a column; ties (and ``updated``/None) go by last update."""
-    if column is None or column == "updated":
-        return _okey
-    inner = SORT_KEYS[column]
-    return lambda e: (inner(e), e.updated_iso or "")
-
-
-def _okey(e: Deployment) -> str:
-    return e.updated_iso or ""
-
-
-# -- filtering -------------------------------------------------------------------------
-
-
-def _value_matches(actual: str | tuple[str, ...] | None, pattern: str, rx: re.Pattern[str] | None) -> bool:
-    """``query._field_matches`` with the wildcard pattern compiled once."""
-    if actual is None:
-        return pattern in ("", "-", "none")
-    values = actual if isinstance(actual, tuple) else (actual,)
-    for value in values:
-        value = value.lower()
-        if value == pattern or (rx is not None and rx.match(value)):
-            return True
-    return False
-
-
-def _wildcard(pattern: str) -> re.Pattern[str] | None:
-    return re.compile(fnmatch.translate(pattern)) if "*" in pattern or "?" in pattern else None
-
-
-def _matching(values: Iterable[str | None], pattern: str) -> set[str | None]:
-    """Which of a field's ``values`` a ``field:pattern`` term accepts."""
-    rx = _wildcard(pattern)
-    return {v for v in values if _value_matches(v, pattern, rx)}
-
-
-def _narrow(
-    entries: list[Deployment], term: Term,
-    distinct: Callable[[str], set[str | None]] | None = None,
-) -> list[Deployment]:
-    """The entries that satisfy one term (list comprehensions: a few ms per 100k).
-    ``distinct(field)``: the values (as kept, not lower-cased) a fast field takes over
-    everything; default: over ``entries``."""
-    value, negate = term.value, term.negate
-    if term.field is None:
-        if negate:
-            return [e for e in entries if value not in e.hay]
-        return [e for e in entries if value in e.hay]
-    field = term.field
-    if field in _FAST_FIELDS:
-        # Few distinct values (services, rings, statuses, authors): decide each once,
-        # then one set lookup per row (the values are shared strings: hashed once).
-        values = distinct(field) if distinct is not None else {getattr(e, field) for e in entries}
-        ok = _matching(values, value)
-        if not ok:  # (a value typed halfway: no row has it)
-            return list(entries) if negate else []
-        if field == "ring":
-            return [e for e in entries if (e.ring in ok) != negate]
-        if field == "status":
-            return [e for e in entries if (e.status in ok) != negate]
-        if field == "service":
-            return [e for e in entries if (e.service in ok) != negate]
-        return [e for e in entries if (e.author in ok) != negate]
-    read = FIELDS[field]
-    rx = _wildcard(value)
-    return [e for e in entries if _value_matches(read(e), value, rx) != negate]
-
-
-def _term_cost(term: Term) -> int:
-    if term.field in _FAST_FIELDS:
-        return 0
-    return 1 if term.field is None else 2
-
-
-def apply_query(
-    query: Query, entries: list[Deployment],
-    distinct: Callable[[str], set[str | None]] | None = None,
-) -> list[Deployment]:
-    """The entries matching every term, in their order (same result as Query.matches).
-    ``distinct``: see ``_narrow``."""
-    for term in sorted(query.terms, key=_term_cost):
-        entries = _narrow(entries, term, distinct)
-        if not entries:
-            break
-    return entries
-
-
-def refines(new: Query, old: Query) -> bool:
-    """Whether every deployment matching ``new`` also matches ``old`` (so the old
-    result can be filtered instead of everything)."""
-    if not old.terms:
-        return True
-    remaining = list(new.terms)
-    for term in old.terms:
-        if term in remaining:
-            remaining.remove(term)
-            continue
-        # A positive free-text term typed further: "fro" -> "front".
-        grown = next(
-            (t for t in remaining
-             if t.field is None and term.field is None and not t.negate and not term.negate
-             and term.value in t.value),
-            None,
-        )
-        if grown is None:
-            return False
-        remaining.remove(grown)
-    return True
+replace_term = with_value  # (the TUI's name for it)
 
 
 # -- the index -------------------------------------------------------------------------
 
 
-class RowIndex:
+class TableModel:
     """Filtered, sorted deployments of the latest snapshot (see the module docstring)."""
 
     def __init__(self) -> None:
         self.snapshot: Snapshot | None = None
-        self.entries: dict[Key, Deployment] = {}
-        self.base: list[Deployment] = []
-        self.view: list[Deployment] = []
+        self.entries: dict[Key, Record] = {}
+        self.base: list[Record] = []
+        self.view: list[Record] = []
         self.query = Query()
         self.query_text = ""
         self.sort_column: str | None = None  # None: last updated
@@ -233,15 +75,15 @@ class RowIndex:
         self._prime_pos = 0
         # Recent filter results by query text, and the values of the fast fields:
         # both cleared whenever ``base`` changes.
-        self._memo: dict[str, list[Deployment]] = {}
+        self._memo: dict[str, list[Record]] = {}
         self._distinct: dict[str, set[str | None]] = {}
         self._values: dict[str, set[str]] = {}
         # A filter begun but not finished: (query, source, cut, found), the part of
         # source not searched yet being source[:cut] (descending) or source[cut:], and
         # found the matches in the part searched since; and the last finished (query,
         # view), what the next filter may refine.
-        self._rest: tuple[Query, list[Deployment], int, list[list[Deployment]]] | None = None
-        self._settled: tuple[Query, list[Deployment]] = (Query(), [])
+        self._rest: tuple[Query, list[Record], int, list[list[Record]]] | None = None
+        self._settled: tuple[Query, list[Record]] = (Query(), [])
 
     # -- reading -----------------------------------------------------------------------
 
@@ -258,21 +100,29 @@ class RowIndex:
     def total(self) -> int:
         return len(self.base)
 
-    def at(self, i: int) -> Deployment:
-        """The entry shown at display row ``i``."""
+    def _at(self, i: int) -> Record:
         if i >= len(self.view):
             self.finish()
         view = self.view
         return view[len(view) - 1 - i] if self.descending else view[i]
+
+    def at(self, i: int) -> Deployment:
+        """The deployment shown at display row ``i``."""
+        return to_plain(self._at(i))
+
+    def key_at(self, i: int) -> Key:
+        """The key of the deployment at display row ``i`` (nothing decoded)."""
+        return self._at(i).key
 
     def window(self, start: int, stop: int) -> list[Deployment]:
         n = len(self.view)
         return [self.at(i) for i in range(max(0, start), min(n, stop))]
 
     def get(self, key: Key) -> Deployment | None:
-        return self.entries.get(key)
+        found = self.entries.get(key)
+        return to_plain(found) if found is not None else None
 
-    def _position(self, entries: list[Deployment], entry: Deployment) -> int | None:
+    def _position(self, entries: list[Record], entry: Record) -> int | None:
         """Where this very entry sits: bisect to its key, then look among its equals."""
         key = self._key
         wanted = key(entry)
@@ -299,18 +149,31 @@ class RowIndex:
             return None
         return len(self.view) - 1 - i if self.descending else i
 
-    def deployments(self) -> Iterable[Deployment]:
-        """The shown deployments in display order (every match: finishes a filter)."""
+    def deployments(self) -> Deployments:
+        """The shown deployments in display order (every match: finishes a filter),
+        each built when read."""
+        return Deployments(self.records())
+
+    def ring_matrix(self) -> RingMatrix:
+        """The rings overview of the shown deployments (``domain.overview.ring_matrix``)."""
+        return fast_overview.ring_matrix(self.records())
+
+    def cluster_summaries(self, clusters: Iterable[ClusterSync]) -> list[ClusterSummary]:
+        """The clusters overview of the shown deployments."""
+        return fast_overview.cluster_summaries(clusters, self.records())
+
+    def records(self) -> list[Record]:
+        """The shown records in display order (for this package's overviews)."""
         self.finish()
         view = self.view
-        return reversed(view) if self.descending else iter(view)
+        return view[::-1] if self.descending else list(view)
 
     # -- changing ----------------------------------------------------------------------
 
     def load(self, snapshot: Snapshot) -> None:
         """Take a whole snapshot."""
-        with no_gc():
-            base = list(reversed(snapshot.deployments))  # the journey's order, ascending
+        with gc_paused():
+            base = list(reversed(_records(snapshot)))  # the journey's order, ascending
             entries = {d.key: d for d in base}
             if self.sort_column is not None:
                 # Stable, on the journey's order: ties stay by last update, as the
@@ -348,9 +211,9 @@ class RowIndex:
         ):
             self.load(snapshot)
             return True
-        found: dict[Key, Deployment] = {}
+        found: dict[Key, Record] = {}
         wanted = set(changed)
-        for d in snapshot.deployments:  # changes are nearly always the newest rows
+        for d in _records(snapshot):  # changes are nearly always the newest rows
             key = d.key
             if key in wanted:
                 found[key] = d
@@ -377,7 +240,7 @@ class RowIndex:
         self.version += 1
         return True
 
-    def _remove(self, entries: list[Deployment], entry: Deployment) -> None:
+    def _remove(self, entries: list[Record], entry: Record) -> None:
         i = self._position(entries, entry)
         if i is not None:
             del entries[i]
@@ -420,11 +283,11 @@ class RowIndex:
         return True
 
     def _head(
-        self, query: Query, source: list[Deployment]
-    ) -> tuple[list[Deployment], tuple[Query, list[Deployment], int, list[list[Deployment]]] | None]:
+        self, query: Query, source: list[Record]
+    ) -> tuple[list[Record], tuple[Query, list[Record], int, list[list[Record]]] | None]:
         """The matches at the top of the display, at least ``_FIRST_ROWS`` of them if
         there are, in view order; and what is left to search (None if nothing)."""
-        parts: list[list[Deployment]] = []
+        parts: list[list[Record]] = []
         found, n = 0, len(source)
         if self.descending:  # the display's top is the end of the view
             cut = n
@@ -481,8 +344,8 @@ class RowIndex:
         """Whether a positive service/ring/status/author term asks for a value no
         deployment has."""
         for term in query.terms:
-            if term.field in _FAST_FIELDS and not term.negate:
-                if not _matching(self._distinct_values(term.field), term.value):
+            if term.field in FAST_FIELDS and not term.negate:
+                if not matching(self._distinct_values(term.field), term):
                     return True
         return False
 
@@ -494,7 +357,7 @@ class RowIndex:
             found = self._distinct[field] = set(map(attrgetter(field), self.base))
         return found
 
-    def _remember(self, text: str, view: list[Deployment]) -> None:
+    def _remember(self, text: str, view: list[Record]) -> None:
         """Keep recent filter results (backspacing over a filter costs nothing), up to
         about four views of everything."""
         memo = self._memo
@@ -512,11 +375,11 @@ class RowIndex:
         if column != self.sort_column:
             self.sort_column = column
             self._key = sort_key_for(column)
-            with no_gc():
+            with gc_paused():
                 if self.snapshot is not None:
                     # From the journey's own order (ties as it keeps them) …
                     entries = self.entries
-                    self.base = [entries[d.key] for d in reversed(self.snapshot.deployments)]
+                    self.base = [entries[d.key] for d in reversed(_records(self.snapshot))]
                     if column is not None:  # … a stable sort on the column alone
                         self.base.sort(key=SORT_KEYS[column])
                 else:
@@ -530,13 +393,13 @@ class RowIndex:
     def primed(self) -> bool:
         """Whether the value sets filters and pickers ask for are computed (see
         :meth:`prime`)."""
-        return self._prime_pos >= len(_FAST_FIELDS) + len(_RAW_FIELDS)
+        return self._prime_pos >= len(FAST_FIELDS) + len(RAW_FIELDS)
 
     def prime(self, budget: int = 1) -> bool:
         """Compute up to ``budget`` of the value sets the filter and the pickers ask
         for (each a pass over every deployment), ahead of the first use, in idle time.
         Returns True when all are done."""
-        jobs = [*((self._distinct_values, f) for f in _FAST_FIELDS), *((self.values, f) for f in _RAW_FIELDS)]
+        jobs = [*((self._distinct_values, f) for f in FAST_FIELDS), *((self.values, f) for f in RAW_FIELDS)]
         while self._prime_pos < len(jobs) and budget > 0:
             compute, field = jobs[self._prime_pos]
             compute(field)
@@ -554,30 +417,44 @@ class RowIndex:
         name = ALIASES.get(field, field)
         found = self._values.get(name)
         if found is None:
-            read = _RAW_FIELDS.get(name)
+            read = RAW_FIELDS.get(name)
             if read is None:
-                found = set(field_values(self.base, name))
+                found = _values_of(self.base, name)
             else:
                 found = {str(v) for v in map(read, self.base) if v}
             self._values[name] = found
         return sorted(found, key=str.lower)
 
-    def _learn(self, entry: Deployment) -> None:
+    def _learn(self, entry: Record) -> None:
         """Add a new deployment's values to the distinct-value caches."""
         for field, values in self._distinct.items():
             values.add(getattr(entry, field))
         for name, values in self._values.items():
-            read = _RAW_FIELDS.get(name)
+            read = RAW_FIELDS.get(name)
             if read is not None:
                 value = read(entry)
                 if value:
                     values.add(str(value))
             else:
-                values.update(field_values([entry], name))
+                values.update(_values_of([entry], name))
 
 
-def replace_term(text: str, field: str, value: str) -> str:
-    """``text`` with its positive ``field:`` term(s) replaced by ``field:value``."""
-    query = Query.parse(text)
-    terms: Sequence[Term] = [t for t in query.terms if not (t.field == field and not t.negate)]
-    return str(Query((*terms, Term(field, value.lower()))))
+def _records(snapshot: Snapshot) -> tuple[Record, ...]:
+    deployments = snapshot.deployments
+    if not isinstance(deployments, Deployments):
+        if not deployments:  # (the monitor's picture before any load)
+            return ()
+        raise TypeError("a TableModel reads snapshots published by the index")
+    return deployments.records  # type: ignore[return-value]
+
+
+def _values_of(records: Iterable[Record], field: str) -> set[str]:
+    read = FIELD_OF[field]
+    found: set[str] = set()
+    for record in records:
+        value = read(record)
+        if isinstance(value, tuple):
+            found.update(value)
+        elif value:
+            found.add(value)
+    return found

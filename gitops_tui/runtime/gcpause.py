@@ -49,7 +49,7 @@ def held() -> int:
 
 
 @contextmanager
-def no_gc() -> Iterator[None]:
+def gc_paused() -> Iterator[None]:
     """Pause the cyclic GC inside the block, freeze what it built, resume."""
     pause()
     try:

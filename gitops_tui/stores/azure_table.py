@@ -30,7 +30,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from gitops_tui.config import StoreConfig
-from gitops_tui.domain.model import Row, cluster_partition
+from gitops_tui.domain.rows import Row, cluster_partition
 from gitops_tui.domain.timefmt import to_iso, utcnow
 from gitops_tui.stores.base import ConflictError, StoreError, TableMissingError, Versioned
 

@@ -13,7 +13,8 @@ from typing import Any, Protocol, runtime_checkable
 
 import orjson
 
-from gitops_tui.domain.model import RECORD_SEP, Row, cluster_partition
+from gitops_tui.domain.rows import Row, cluster_partition
+from gitops_tui.stores.projection import RECORD_SEP
 
 Cursor = Any  # opaque to callers; each store defines its own
 # Documents per block of a page (``Page.doc_blocks``), as the index compresses them: one
@@ -38,7 +39,7 @@ class Page(Sequence[Row]):
 
     A store that keeps rows as JSON (SQLite) also hands over the documents, ``docs``
     (or, cheaper, ``doc_blocks``: consecutive documents joined by RS, 0x1e, with how
-    many each holds) and ``projections`` (see ``model.projection``; "" where a row has
+    many each holds) and ``projections`` (see ``stores.projection``; "" where a row has
     none): a compact journey builds deployments from those and never decodes the page.
     """
 
@@ -115,8 +116,8 @@ class Store(Protocol):
         A store may make the first page ``first_page`` rows long (newest first where it
         can), so a view can draw its first screen before the rest arrives."""
 
-    # Optional: ``scan_projected(page_size, first_page)``, pages as ``scan`` gives them but
-    # with ``Page.docs`` and ``Page.projections`` (the monitor uses it when present).
+    # Optional abilities are declared as Protocols of their own below (ProjectedScan):
+    # callers test them with isinstance, never by probing attributes.
 
     async def cursor_now(self) -> Cursor:
         """A cursor from which ``changed_since`` sees every later write.
@@ -142,6 +143,15 @@ class Store(Protocol):
         """Insert or replace rows in batches (import). Returns how many were written."""
 
     async def count(self) -> int: ...
+
+
+@runtime_checkable
+class ProjectedScan(Protocol):
+    """A store that can hand over its rows undecoded: pages as ``scan`` gives them, with
+    ``Page.doc_blocks``/``Page.docs`` and ``Page.projections`` (``stores.projection``),
+    so a full load never decodes a document (SQLite)."""
+
+    def scan_projected(self, page_size: int = 1000, first_page: int | None = None) -> AsyncIterator[Page]: ...
 
 
 def in_scope(row_partition: str, partition: str | None) -> bool:

@@ -32,8 +32,9 @@ from typing import Any
 import orjson
 
 from gitops_tui.config import StoreConfig
-from gitops_tui.runtime.gcpause import no_gc
-from gitops_tui.domain.model import KNOWN_COLUMNS, RECORD_SEP, Row, cluster_partition, projection
+from gitops_tui.runtime.gcpause import gc_paused
+from gitops_tui.domain.rows import KNOWN_COLUMNS, Row, cluster_partition
+from gitops_tui.stores.projection import RECORD_SEP, projection
 from gitops_tui.domain.timefmt import to_iso, utcnow
 from gitops_tui.stores.base import BLOCK_ROWS, ConflictError, Page, StoreError, TableMissingError, Versioned
 
@@ -193,7 +194,7 @@ class SqliteStore:
     @staticmethod
     def _rows(fetched: list[tuple[bytes, Any]]) -> Page:
         loads = orjson.loads
-        with no_gc():
+        with gc_paused():
             docs = [doc for doc, *_ in fetched]
             return Page([loads(doc) for doc in docs], docs)
 

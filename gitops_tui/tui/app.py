@@ -36,7 +36,7 @@ from gitops_tui.monitor import ERROR, Monitor, PollStatus, Update
 from gitops_tui.present import COLUMNS
 from gitops_tui.domain.timefmt import utcnow
 from gitops_tui.tui.idle_gc import IdleCollector
-from gitops_tui.index.table import RowIndex, replace_term
+from gitops_tui.index.table import TableModel, replace_term
 from gitops_tui.tui.views.clusters import ClustersView
 from gitops_tui.tui.views.detail import DetailView
 from gitops_tui.tui.views.help import HelpRow, HelpScreen
@@ -121,7 +121,7 @@ class GitopsApp(App[None]):
         self.clock = clock
         self.title = title
         self.poll_enabled = poll
-        self.index = RowIndex()
+        self.index = TableModel()
         self.status: PollStatus = monitor.status
         self.snapshot: Snapshot | None = None  # the one on screen
         self.held: list[Snapshot] = []
@@ -331,9 +331,9 @@ class GitopsApp(App[None]):
             return
         self._view_version[view] = state
         if view == "rings":
-            self.query_one(RingsView).show(self.index.deployments(), now)
+            self.query_one(RingsView).show(self.index.ring_matrix(), now)
         elif view == "clusters":
-            self.query_one(ClustersView).show(snapshot.clusters, self.index.deployments(), now)
+            self.query_one(ClustersView).show(self.index.cluster_summaries(snapshot.clusters), now)
         elif view == "detail" and self.detail_key is not None:
             self.query_one(DetailView).show(self.index.get(self.detail_key), snapshot.clusters, now)
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from gitops_tui.config import Config, StoreConfig
-from gitops_tui.domain.model import Row, cluster_partition
+from gitops_tui.domain.rows import Row, cluster_partition
 from gitops_tui.monitor import Monitor
 from gitops_tui.writer import StageRecord, record
 from gitops_tui.stores.base import ConflictError, Store, StoreError, Versioned, in_scope

@@ -60,7 +60,7 @@ async def test_home_shows_the_peers_columns_newest_first(story: FakeStore) -> No
         assert "Last Updated ▼" in header
         shown = list(app.index.deployments())
         assert len(shown) == 11
-        updated = [d.updated_iso for d in shown]
+        updated = [d.updated_at for d in shown]
         assert updated == sorted(updated, reverse=True)
         first = rows(app)[0]
         assert first.startswith(f"{STATUS_ICONS['in_progress']} In progress") and "frontend" in first
@@ -297,9 +297,9 @@ async def test_filter_suggests_fields_and_values(story: FakeStore) -> None:
 @pytest.mark.parametrize(
     ("key", "typed", "term", "check"),
     [
-        ("s", "back", "service:backend", lambda d: d.service == "backend"),
-        ("r", "secu", "ring:securitybugfix", lambda d: d.ring == "securitybugfix"),
-        ("a", "alice", '"author:alice ng"', lambda d: d.author == "Alice Ng"),
+        ("s", "back", "service:=backend", lambda d: d.service == "backend"),
+        ("r", "secu", "ring:=securitybugfix", lambda d: d.ring == "securitybugfix"),
+        ("a", "alice", '"author:=alice ng"', lambda d: d.author == "Alice Ng"),
     ],
 )
 async def test_pickers_add_a_term_from_the_data(story: FakeStore, key, typed, term, check) -> None:
@@ -331,7 +331,7 @@ async def test_picker_down_tab_enter(story: FakeStore) -> None:
         assert picker.query_one(Input).value == "master"
         await pilot.press("enter")
         await pilot.pause()
-        assert app.index.query_text == "ring:master"
+        assert app.index.query_text == "ring:=master"
 
 
 async def test_help_lists_every_binding_with_its_current_key(story: FakeStore) -> None:

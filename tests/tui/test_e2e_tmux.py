@@ -133,7 +133,7 @@ def test_real_process_in_tmux_filters_and_quits(tmp_path: Path, tmux: Tmux) -> N
     tmux.wait_for(lambda s: "11/11 deployments" in s, "the filter cleared")
 
     tmux.keys("r", "master", "Enter")  # pick a ring, typed in one burst
-    screen = tmux.wait_for(lambda s: "filter: ring:master" in s and "2/11 deployments" in s, "the ring picker")
+    screen = tmux.wait_for(lambda s: "filter: ring:=master" in s and "2/11 deployments" in s, "the ring picker")
     rows = [line for line in screen.splitlines() if line and line[0] in "✔✘▶‖⊘?"]
     assert len(rows) == 2 and all("MASTER" in row for row in rows), screen
 

@@ -65,13 +65,13 @@ async def test_the_app_pauses_the_collector_while_it_runs_and_restores_it() -> N
 def test_a_load_pausing_the_collector_in_a_thread_does_not_turn_it_back_on() -> None:
     import threading
 
-    from gitops_tui.runtime.gcpause import no_gc
+    from gitops_tui.runtime.gcpause import gc_paused
 
     assert gc.isenabled()
     inside, leave = threading.Event(), threading.Event()
 
     def load_page() -> None:  # a worker thread of a full load, begun before the app mounted
-        with no_gc():
+        with gc_paused():
             inside.set()
             leave.wait(5)
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from gitops_tui.index.journey import JourneyIndex
-from gitops_tui.domain.overview import cluster_summaries, ring_matrix, ring_rank
+from gitops_tui.domain.overview import cluster_summaries, ring_matrix
+from gitops_tui.domain.vocab import ring_rank
 
 from .fakes import NOW, story_store
 
@@ -11,7 +12,7 @@ from .fakes import NOW, story_store
 async def _snapshot():
     store = await story_store()
     index = JourneyIndex()
-    index.load([v[2] for v in store.rows.values()], NOW)
+    index.load([v[2] for v in store.rows.values()])
     return index.snapshot()
 
 
@@ -29,7 +30,7 @@ async def test_ring_matrix_marks_a_ring_behind_its_upstream() -> None:
     front_dev = matrix.cell("frontend", "dev")
     front_master = matrix.cell("frontend", "master")
     assert front_dev.running.image_tag == "frontend-dev-103"
-    assert front_dev.latest is front_dev.running  # build 108 has no ring yet (image stage only)
+    assert front_dev.latest == front_dev.running  # build 108 has no ring yet (image stage only)
     assert front_master.running.image_tag == "frontend-dev-101"
     assert front_master.behind == "dev"
     back_master = matrix.cell("backend", "master")

@@ -23,7 +23,9 @@ from gitops_tui.domain.model import ClusterSync, Deployment
 from gitops_tui.present import status_label
 from gitops_tui.domain.textsafe import clean
 from gitops_tui.domain.timefmt import relative
-from gitops_tui.domain.overview import ClusterSummary, cluster_summaries
+from gitops_tui.domain.overview import ClusterSummary
+
+PENDING_SHOWN = 20  # the newest; the count says how many more
 from gitops_tui.tui.views.detail import STATUS_STYLES, when
 
 
@@ -59,19 +61,17 @@ def _summary(s: ClusterSummary, now: datetime) -> list[RenderableType]:
     if s.running:
         parts.append(_deployments_table(s.running, now))
     pending = Text(f"  Not synced yet: {s.pending_count:,}", style="bold yellow" if s.pending_count else "bold")
-    if s.pending_count > len(s.pending):
-        pending.append(f" (newest {len(s.pending)} shown)", style="dim")
+    shown = list(s.pending[:PENDING_SHOWN])
+    if s.pending_count > len(shown):
+        pending.append(f" (newest {len(shown)} shown)", style="dim")
     parts.append(pending)
-    if s.pending:
-        parts.append(_deployments_table(s.pending, now))
+    if shown:
+        parts.append(_deployments_table(shown, now))
     parts.append(Text(""))
     return parts
 
 
-def render_clusters(
-    clusters: Iterable[ClusterSync], deployments: Iterable[Deployment], now: datetime
-) -> RenderableType:
-    summaries = cluster_summaries(clusters, deployments)
+def render_clusters(summaries: list[ClusterSummary], now: datetime) -> RenderableType:
     if not summaries:
         return Text(
             "No cluster has reported a sync yet (gitops-tui record --stage cluster-sync "
@@ -98,5 +98,5 @@ class ClustersView(VerticalScroll):
     def compose(self) -> ComposeResult:
         yield Static(Text("Loading…", style="dim"), id="clusters-body")
 
-    def show(self, clusters: Iterable[ClusterSync], deployments: Iterable[Deployment], now: datetime) -> None:
-        self.query_one("#clusters-body", Static).update(render_clusters(clusters, deployments, now))
+    def show(self, summaries: list[ClusterSummary], now: datetime) -> None:
+        self.query_one("#clusters-body", Static).update(render_clusters(summaries, now))

@@ -23,7 +23,8 @@ from gitops_tui.domain.model import Deployment
 from gitops_tui.present import STATUS_ICONS, STATUS_WORDS
 from gitops_tui.domain.textsafe import clean
 from gitops_tui.domain.timefmt import relative
-from gitops_tui.domain.overview import RingCell, ring_matrix, ring_rank
+from gitops_tui.domain.overview import RingCell, RingMatrix
+from gitops_tui.domain.vocab import ring_rank
 from gitops_tui.tui.views.detail import STATUS_STYLES
 
 
@@ -55,8 +56,7 @@ def _cell(cell: RingCell | None, now: datetime) -> Text:
     return text
 
 
-def render_rings(deployments: Iterable[Deployment], now: datetime) -> RenderableType:
-    matrix = ring_matrix(deployments)
+def render_rings(matrix: RingMatrix, now: datetime) -> RenderableType:
     if not matrix.cells:
         return Text("No deployment with a service and a ring matches.", style="dim")
     table = Table(show_lines=True, header_style="bold", expand=False, padding=(0, 1))
@@ -96,5 +96,5 @@ class RingsView(ScrollableContainer):
         yield Static(Text("Loading…", style="dim"), id="rings-body")
         yield Static(LEGEND, id="rings-legend")
 
-    def show(self, deployments: Iterable[Deployment], now: datetime) -> None:
-        self.query_one("#rings-body", Static).update(render_rings(deployments, now))
+    def show(self, matrix: RingMatrix, now: datetime) -> None:
+        self.query_one("#rings-body", Static).update(render_rings(matrix, now))

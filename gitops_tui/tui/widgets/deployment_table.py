@@ -1,7 +1,7 @@
 """The deployments table: a Line-API scroll view that renders only the rows on screen.
 
 Textual's DataTable measures every cell of every row (seconds at 10k rows); this
-widget draws row ``y`` from the in-memory :class:`~gitops_tui.index.table.RowIndex`
+widget draws row ``y`` from the in-memory :class:`~gitops_tui.index.table.TableModel`
 when Textual asks for line ``y`` (``render_line``), so a frame costs O(rows on screen)
 whatever the total, as toolong does for huge logs. Line 0 is the header; the virtual
 height is ``rows + 1``.
@@ -29,7 +29,7 @@ from textual.strip import Strip
 from gitops_tui.domain.model import Deployment
 from gitops_tui.present import COLUMNS, NARROW, cells
 from gitops_tui.domain.timefmt import utcnow
-from gitops_tui.index.table import Key, RowIndex
+from gitops_tui.index.table import Key, TableModel
 
 HEADERS = dict((key, header) for header, key in COLUMNS)
 WIDE_COLUMNS = tuple(key for _, key in COLUMNS)
@@ -166,7 +166,7 @@ class DeploymentTable(ScrollView, can_focus=True, inherit_bindings=False):
     class SortChanged(Message):
         """The sort column or direction changed (the status bar shows it)."""
 
-    def __init__(self, index: RowIndex, *, id: str | None = None) -> None:
+    def __init__(self, index: TableModel, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.index = index
         self.now: datetime = utcnow()
@@ -218,7 +218,7 @@ class DeploymentTable(ScrollView, can_focus=True, inherit_bindings=False):
     @property
     def cursor_key(self) -> Key | None:
         if 0 <= self.cursor < len(self.index):
-            return self.index.at(self.cursor).key
+            return self.index.key_at(self.cursor)
         return None
 
     def capture(self) -> tuple[Key | None, int, int]:

@@ -1,0 +1,82 @@
+"""The rings and clusters overviews over records: the domain's, without reading 100k rows.
+
+:mod:`gitops_tui.domain.overview` is the reference. A ring matrix depends only on the
+newest (and newest succeeded) deployment of each service × ring and the earliest of
+each ring, so those few records are found from the records' own fields and only they
+are read as plain deployments; a cluster summary's lists are read lazily.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from gitops_tui.domain import overview
+from gitops_tui.domain.model import ClusterSync, Deployment
+from gitops_tui.domain.vocab import SUCCEEDED
+from gitops_tui.index.records import Deployments, Record, manifest_of, to_plain
+
+
+def ring_matrix(records: Sequence[Record]) -> overview.RingMatrix:
+    """``overview.ring_matrix`` of these records' deployments (same order, same ties)."""
+    latest: dict[tuple[str, str], Record] = {}
+    running: dict[tuple[str, str], Record] = {}
+    earliest: dict[str, Record] = {}
+    for r in records:
+        service, ring = r.service, r.ring
+        if not service or not ring:
+            continue
+        slot, when = (service, ring), r.updated_iso
+        found = latest.get(slot)
+        if found is None or when > found.updated_iso:
+            latest[slot] = r
+        if r.status == SUCCEEDED:
+            found = running.get(slot)
+            if found is None or when > found.updated_iso:
+                running[slot] = r
+        found = earliest.get(ring)
+        if found is None or when < found.updated_iso:
+            earliest[ring] = r
+    wanted = {id(r) for group in (latest, running, earliest) for r in group.values()}
+    return overview.ring_matrix(to_plain(r) for r in records if id(r) in wanted)
+
+
+def cluster_summaries(
+    clusters: Iterable[ClusterSync], records: Sequence[Record]
+) -> list[overview.ClusterSummary]:
+    """``overview.cluster_summaries`` of these records (newest first); the live and
+    pending lists are read as deployments only when a view reads them."""
+    live: dict[tuple[str, str], list[Record]] = {}
+    pending: dict[tuple[str, str], list[Record]] = {}
+    syncs = list(clusters)
+    by_partition: dict[str, list[str]] = {}
+    for sync in syncs:
+        by_partition.setdefault(sync.partition, []).append(sync.cluster)
+        live[(sync.partition, sync.cluster)] = []
+        pending[(sync.partition, sync.cluster)] = []
+    if by_partition:
+        for r in records:
+            names = by_partition.get(r.key[0])
+            if not names or not manifest_of(r):
+                continue
+            for name in names:
+                (live if name in r.synced_clusters else pending)[(r.key[0], name)].append(r)
+    summaries = []
+    for sync in syncs:
+        slot = (sync.partition, sync.cluster)
+        mine = Deployments(live[slot])
+        summaries.append(overview.ClusterSummary(
+            sync, _running(live[slot]), mine, Deployments(pending[slot]),
+        ))
+    return summaries
+
+
+def _running(live: list[Record]) -> list[Deployment]:
+    """``overview.newest_per_slot``, reading only the records it keeps."""
+    seen: set[tuple[str, str]] = set()
+    first = []
+    for r in live:
+        slot = (r.service or "-", r.ring or "-")
+        if slot not in seen:
+            seen.add(slot)
+            first.append(r)
+    return overview.newest_per_slot(to_plain(r) for r in first)

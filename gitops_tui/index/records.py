@@ -1,0 +1,201 @@
+"""Compact deployments: what the index keeps per deployment, and how a plain one is read back.
+
+A :class:`Record` holds only what every view needs for *every* deployment at once (to
+filter, sort and sync 100k of them): status, service, ring, author, last update, push
+time, synced clusters and the *haystack*, one lower-cased string of the searched and
+sorted fields (``HAYSTACK_FIELDS``), one string per row rather than twenty (each Python
+str costs ~50 bytes before its text). The whole row stays compressed in a
+:class:`~gitops_tui.index.blocks.RowBlock` and is decoded, in 2-3 µs, when a plain
+:class:`~gitops_tui.domain.model.Deployment` is asked for (:func:`to_plain`): the rows
+on screen, a drill-down. Records never leave this package.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from functools import lru_cache
+from typing import Any, overload
+
+from gitops_tui.domain import rules
+from gitops_tui.domain.model import Deployment
+from gitops_tui.domain.rows import Row
+from gitops_tui.stores.projection import FIELD_SEP
+
+# The haystack's fields, lower-cased and joined by US in this order. First what a full
+# load reads for every row (cluster sync), then the sort columns: an early field is
+# found without splitting the rest. No times: a free-text term such as "t1" or "z"
+# would match every row. Synced clusters come last: the one part that changes.
+HAYSTACK_FIELDS: tuple[str, ...] = (
+    "manifestCommitId", "p1", "imageTag", "pr", "mergedBy", "p3", "id", "partition",
+    "service", "ring", "status", "author", "commitId", "prState", "hldCommitId", "prTitle",
+    "manual", "p2", "clusters",
+)
+_AT: dict[str, int] = {name: i for i, name in enumerate(HAYSTACK_FIELDS)}
+SEP = FIELD_SEP
+
+
+class Record:
+    """One deployment as the index keeps it (see the module docstring). Treat as
+    immutable once a snapshot holds it."""
+
+    __slots__ = (
+        "key", "service", "ring", "status", "pr_state", "manual_hld_edit", "updated_iso",
+        "pushed_iso", "synced_clusters", "duplicates", "group", "author", "haystack",
+        "_src", "_i",
+    )
+
+    def __init__(
+        self, src: Any, i: int, key: tuple[str, str], service: str | None, ring: str | None,
+        status: str, pr_state: str | None, manual_hld_edit: bool, updated_iso: str,
+        pushed_iso: str | None, author: str | None, haystack: str | None,
+        synced_clusters: tuple[str, ...] = (), duplicates: tuple[str, ...] = (),
+        group: str | None = None,
+    ) -> None:
+        self._src = src  # the row (a dict), or the RowBlock that holds it at index ``_i``
+        self._i = i
+        self.key = key  # (partition, RowKey)
+        self.service = service
+        self.ring = ring
+        self.status = status
+        self.pr_state = pr_state
+        self.manual_hld_edit = manual_hld_edit
+        # Canonical ISO strings: they sort as times do, and are parsed only when asked.
+        self.updated_iso = updated_iso
+        self.pushed_iso = pushed_iso  # the manifest stage's finish, if recorded
+        self.author = author
+        self.haystack = haystack
+        self.synced_clusters = synced_clusters
+        self.duplicates = duplicates  # RowKeys collapsed into this one (retried stages)
+        self.group = group  # records with one group are one deployment written twice
+
+    @property
+    def row(self) -> Row:
+        """The source row (for a collapsed duplicate group: the merged row)."""
+        src = self._src
+        return src if isinstance(src, dict) else src.row(self._i)
+
+    @property
+    def partition(self) -> str:
+        return self.key[0]
+
+    def lowered(self, field: str) -> str | None:
+        """A ``HAYSTACK_FIELDS`` value, lower-cased, without decoding the row (None if blank)."""
+        at = _AT[field]
+        value = self.haystack.split(SEP, at + 1)[at]  # type: ignore[union-attr]
+        return value or None
+
+    def with_clusters(self, names: tuple[str, ...]) -> Record:
+        """A copy with another set of synced clusters."""
+        head = self.haystack.rsplit(SEP, 1)[0]  # type: ignore[union-attr]
+        return Record(
+            self._src, self._i, self.key, self.service, self.ring, self.status, self.pr_state,
+            self.manual_hld_edit, self.updated_iso, self.pushed_iso, self.author,
+            head + SEP + " ".join(names).lower(), names, self.duplicates, self.group,
+        )
+
+    def __repr__(self) -> str:
+        return f"Record(key={self.key!r}, status={self.status!r})"
+
+
+def haystack(*fields: str) -> str:
+    """The haystack of ``HAYSTACK_FIELDS`` values, in that order.
+
+    (A value with the separator in it shifts the fields after it in this one row's
+    haystack: its text is still found by free text, but a sort by a later column, a field
+    filter on one and, for a manifest commit, its cluster sync read the wrong field for
+    that row. Checking every row cost a tenth of the merge.)
+    """
+    return SEP.join(fields).lower()
+
+
+_HAYSTACK_SLOT = Record.__dict__["haystack"]  # the slot behind RowRecord's property
+
+
+class RowRecord(Record):
+    """A record of a plain row dict (``get``, a preview, a test): its haystack is built
+    on first use, since a one-shot listing never searches it and building it was a
+    quarter of the merge. (The monitor's records build theirs at once: their row is
+    compressed by then.)"""
+
+    __slots__ = ()
+
+    @property  # type: ignore[override]
+    def haystack(self) -> str:
+        found = _HAYSTACK_SLOT.__get__(self)
+        if found is None:
+            row = self.row
+            manifest, p1, tag, pr, merged, p3, commit, hld, title, p2 = (
+                rules.text(row.get(c)) or "" for c in _ROW_HAY_COLUMNS
+            )
+            found = haystack(
+                manifest, p1, tag, pr, merged, p3, self.key[1], self.key[0], self.service or "",
+                self.ring or "", self.status, self.author or "", commit, self.pr_state or "", hld,
+                title, "manual" if self.manual_hld_edit else "", p2, " ".join(self.synced_clusters),
+            )
+            _HAYSTACK_SLOT.__set__(self, found)
+        return found
+
+    @haystack.setter
+    def haystack(self, value: str | None) -> None:
+        _HAYSTACK_SLOT.__set__(self, value)
+
+
+_ROW_HAY_COLUMNS = (
+    "manifestCommitId", "p1", "imageTag", "pr", "mergedBy", "p3", "commitId", "hldCommitId", "prTitle", "p2",
+)
+
+
+def manifest_of(record: Record) -> str:
+    """The record's manifest commit, lower-cased ("" if none), without building a
+    haystack that is not built yet."""
+    found = _HAYSTACK_SLOT.__get__(record)
+    if found is None:  # a RowRecord nobody has searched
+        return (rules.text(record.row.get("manifestCommitId")) or "").lower()
+    return found[: found.find(SEP)]  # the manifest commit leads the haystack
+
+
+@lru_cache(maxsize=2048)
+def to_plain(record: Record) -> Deployment:
+    """The plain deployment a record stands for: the reference rules applied to its
+    row, with what the index worked out across rows (collapsed duplicates, clusters).
+    Remembered for the last few thousand records read (a screen's rows, redrawn)."""
+    d = rules.deployment_of(record.row)
+    if record.synced_clusters or record.duplicates:
+        d = replace(d, synced_clusters=record.synced_clusters, duplicates=record.duplicates)
+    return d
+
+
+class Deployments(Sequence[Deployment]):
+    """Records read as plain deployments, each built when it is read."""
+
+    __slots__ = ("records",)
+
+    def __init__(self, records: Sequence[Record]) -> None:
+        self.records = records
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    @overload
+    def __getitem__(self, i: int) -> Deployment: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Deployment]: ...
+
+    def __getitem__(self, i: int | slice) -> Deployment | list[Deployment]:
+        if isinstance(i, slice):
+            return [to_plain(r) for r in self.records[i]]
+        return to_plain(self.records[i])
+
+    def __iter__(self) -> Iterator[Deployment]:
+        return map(to_plain, self.records)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Deployments):
+            return list(self) == list(other)
+        if isinstance(other, Sequence):
+            return list(self) == list(other)
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"Deployments({len(self.records)} records)"
