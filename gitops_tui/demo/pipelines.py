@@ -10,14 +10,12 @@ import itertools
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from gitops_tui.demo.engine import Engine, Journey, Mode
 from gitops_tui.demo.scenario import (
     AUTHORS, CLUSTERS, HLD_REPO, MANIFEST_REPO, MERGERS, ORG_URL, OUTCOME, SERVICES,
 )
-from gitops_tui.domain.timefmt import to_iso
 from gitops_tui.writer import StageRecord, record
 
 
@@ -74,10 +72,6 @@ def scenarios(deployments: Iterable[DemoDeployment]) -> dict[str, list[DemoDeplo
     return out
 
 
-def _iso(when: datetime) -> str:
-    return to_iso(when)
-
-
 class Pipelines:
     """The ids, images and deployments of the team's pipelines, drawn from ``rng``."""
 
@@ -109,6 +103,7 @@ class Pipelines:
                 return full
 
     def delay(self, mode: Mode, step: str) -> float:
+        """Seconds until ``step`` is done, drawn from ``mode``'s range for it."""
         low, high = mode.steps[step]
         return self.rng.uniform(low, high) / mode.speed
 
@@ -193,6 +188,8 @@ class Pipelines:
     # -- journeys ----------------------------------------------------------------------
 
     async def _write(self, engine: Engine, **fields: Any) -> None:
+        # The writer stamps each stage's start and finish (and a sync's time) from the
+        # engine's clock, so history rows carry simulated times like live ones.
         rec = StageRecord(partition=self.partition, **fields)
         await record(engine.store, rec, clock=engine.now)
 
@@ -209,14 +206,10 @@ class Pipelines:
                 service=svc, repository=src, url=run_url(src, image.p1),
                 author=image.author, author_email=image.author_email,
             )
-            t1 = _iso(engine.now())
-            await self._write(engine, **image_fields, status="started", started_at=t1)
+            await self._write(engine, **image_fields, status="started")
             yield self.delay(mode, "build")
             outcome = {"fail-build": "failed", "cancel-build": "canceled"}.get(d.scenario, "succeeded")
-            await self._write(
-                engine, **image_fields, status=outcome, started_at=t1,
-                finished_at=_iso(engine.now()),
-            )
+            await self._write(engine, **image_fields, status=outcome)
             if outcome != "succeeded":
                 d.done = True
                 return
@@ -229,13 +222,11 @@ class Pipelines:
             stage="hld", p2=d.p2, image_tag=image.tag, env=d.ring, repository=HLD_REPO,
             url=run_url(src, d.p2 or ""),
         )
-        t2 = _iso(engine.now())
-        await self._write(engine, **hld_fields, status="started", started_at=t2)
+        await self._write(engine, **hld_fields, status="started")
         yield self.delay(mode, "hld")
         pr_fields = dict(hld_commit_id=d.hld_commit, pr=d.pr, pr_title=d.pr_title)
         await self._write(
-            engine, **hld_fields, **pr_fields, pr_state="open", status="succeeded",
-            started_at=t2, finished_at=_iso(engine.now()),
+            engine, **hld_fields, **pr_fields, pr_state="open", status="succeeded"
         )
         if d.scenario == "waiting":
             d.done = True
@@ -256,21 +247,8 @@ class Pipelines:
             stage="manifest", p3=d.p3, hld_commit_id=d.merge_commit, pr=d.pr,
             repository=MANIFEST_REPO, url=run_url(HLD_REPO, d.p3 or ""),
         )
-        t3 = _iso(engine.now())
-        await self._write(engine, **manifest_fields, status="started", started_at=t3)
-        yield self.delay(mode, "manifest")
-        if d.scenario == "fail-manifest":
-            await self._write(
-                engine, **manifest_fields, status="failed", started_at=t3,
-                finished_at=_iso(engine.now()),
-            )
-            d.done = True
-            return
-        await self._push(engine, d, t3)
-        for cluster in CLUSTERS:
-            yield self.delay(mode, "sync")
-            await self._sync(engine, cluster)
-        d.done = True
+        async for delay in self._manifest(engine, d, manifest_fields):
+            yield delay
 
         if d.promote_to:
             ring, rest = d.promote_to[0], d.promote_to[1:]
@@ -296,22 +274,32 @@ class Pipelines:
             stage="manifest", p3=d.p3, hld_commit_id=d.hld_commit, repository=MANIFEST_REPO,
             url=run_url(HLD_REPO, d.p3 or ""), author=name, author_email=email,
         )
-        t3 = _iso(engine.now())
-        await self._write(engine, **manifest_fields, status="started", started_at=t3)
+        async for delay in self._manifest(engine, d, manifest_fields):
+            yield delay
+
+    async def _manifest(
+        self, engine: Engine, d: DemoDeployment, manifest_fields: dict[str, Any]
+    ) -> Journey:
+        """Manifest generation → push (unless it fails) → each cluster syncs; ends ``d``."""
+        mode = engine.mode
+        await self._write(engine, **manifest_fields, status="started")
         yield self.delay(mode, "manifest")
-        await self._push(engine, d, t3)
+        if d.scenario == "fail-manifest":
+            await self._write(engine, **manifest_fields, status="failed")
+            d.done = True
+            return
+        await self._push(engine, d)
         for cluster in CLUSTERS:
             yield self.delay(mode, "sync")
             await self._sync(engine, cluster)
         d.done = True
 
-    async def _push(self, engine: Engine, d: DemoDeployment, started: str) -> None:
+    async def _push(self, engine: Engine, d: DemoDeployment) -> None:
         full = self._sha()
         d.manifest_commit = full[:7]
         await self._write(
             engine, stage="manifest-push", p3=d.p3, manifest_commit_id=d.manifest_commit,
             repository=MANIFEST_REPO, url=run_url(HLD_REPO, d.p3 or ""), status="succeeded",
-            started_at=started, finished_at=_iso(engine.now()),
         )
         self._head = full
 
@@ -321,5 +309,5 @@ class Pipelines:
             return
         await self._write(
             engine, stage="cluster-sync", cluster=cluster, manifest_commit_id=self._head,
-            repository=MANIFEST_REPO, synced_at=_iso(engine.now()),
+            repository=MANIFEST_REPO,
         )
