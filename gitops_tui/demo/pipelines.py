@@ -15,6 +15,7 @@ from typing import Any
 from gitops_tui.demo.engine import Engine, Journey, Mode
 from gitops_tui.demo.scenario import (
     AUTHORS, CLUSTERS, HLD_REPO, MANIFEST_REPO, MERGERS, ORG_URL, OUTCOME, SERVICES,
+    SLOW_APPROVAL_MERGE_CHANCE,
 )
 from gitops_tui.writer import StageRecord, record
 
@@ -127,7 +128,7 @@ class Pipelines:
         """An image on its way into a ring: ids for every step, allocated now."""
         expected = OUTCOME.get(scenario, "succeeded")
         if scenario == "slow-approval":
-            expected = "succeeded" if self.rng.random() < 0.6 else "canceled"
+            expected = "succeeded" if self.rng.random() < SLOW_APPROVAL_MERGE_CHANCE else "canceled"
         d = DemoDeployment(
             scenario=scenario,
             expected=expected,

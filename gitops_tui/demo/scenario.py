@@ -45,6 +45,24 @@ HISTORY_STEPS: dict[str, tuple[float, float]] = {
     "promote": (900, 2700),
 }
 HISTORY_DAYS = 4
+HISTORY_SLOTS = (24, 28)  # how many deployments start in the history (promotions add more)
+# History slots that are not a plain deploy: slot → (scenario, service, promote_to).
+HISTORY_SCRIPT: dict[int, tuple[str, str | None, tuple[str, ...]]] = {
+    0: ("deploy", "frontend", ("master",)),
+    # securitybugfix gets these two early images and nothing later: it runs older
+    # images than master.
+    1: ("deploy", "backend", ("master", "securitybugfix")),
+    2: ("deploy", "frontend", ("master", "securitybugfix")),
+    3: ("fail-build", "backend", ()),
+    7: ("closed-pr", None, ()),
+    10: ("manual", None, ()),
+    13: ("fail-manifest", None, ()),
+    16: ("cancel-build", None, ()),
+}
+# How often a deploy to dev is then promoted to master.
+HISTORY_PROMOTE_CHANCE = 0.75
+LIVE_PROMOTE_CHANCE = 0.6
+SLOW_APPROVAL_MERGE_CHANCE = 0.6  # else the slow PR is closed
 
 # Live scenarios after the scripted opening, with weights.
 LIVE_MIX: tuple[tuple[str, int], ...] = (

@@ -23,7 +23,8 @@ from typing import Any
 from gitops_tui.demo.engine import Engine, Journey, Mode
 from gitops_tui.demo.pipelines import DemoDeployment, Pipelines
 from gitops_tui.demo.scenario import (
-    HISTORY_DAYS, HISTORY_STEPS, LIVE_MIX, LIVE_STEPS, OPENING, PARTITION, SERVICES,
+    HISTORY_DAYS, HISTORY_PROMOTE_CHANCE, HISTORY_SCRIPT, HISTORY_SLOTS, HISTORY_STEPS,
+    LIVE_MIX, LIVE_PROMOTE_CHANCE, LIVE_STEPS, OPENING, PARTITION, SERVICES,
 )
 from gitops_tui.domain.model import Row
 from gitops_tui.domain.timefmt import to_iso, utcnow
@@ -95,26 +96,14 @@ class Simulator:
         self, now: datetime
     ) -> list[tuple[datetime, str, str | None, tuple[str, ...] | None]]:
         rng = self.rng
-        count = rng.randint(24, 28)
+        count = rng.randint(*HISTORY_SLOTS)
         start = now - timedelta(days=HISTORY_DAYS)
         end = now - timedelta(hours=3)  # every chain (dev → master) ends before now
         step = (end - start) / (count - 1)
-        specials: dict[int, tuple[str, str | None, tuple[str, ...] | None]] = {
-            0: ("deploy", "frontend", ("master",)),
-            # securitybugfix gets these two early images and nothing later: it runs
-            # older images than master.
-            1: ("deploy", "backend", ("master", "securitybugfix")),
-            2: ("deploy", "frontend", ("master", "securitybugfix")),
-            3: ("fail-build", "backend", ()),
-            7: ("closed-pr", None, ()),
-            10: ("manual", None, ()),
-            13: ("fail-manifest", None, ()),
-            16: ("cancel-build", None, ()),
-        }
-        plan = []
+        plan: list[tuple[datetime, str, str | None, tuple[str, ...] | None]] = []
         for i in range(count):
             when = start + step * i - step * rng.uniform(0, 0.4) if i else start
-            scenario, service, promote = specials.get(i, ("deploy", None, None))
+            scenario, service, promote = HISTORY_SCRIPT.get(i, ("deploy", None, None))
             plan.append((when, scenario, service or rng.choice(SERVICES), promote))
         plan.append((now - timedelta(minutes=rng.uniform(40, 60)), "waiting", rng.choice(SERVICES), ()))
         plan.sort(key=lambda slot: slot[0])
@@ -126,7 +115,7 @@ class Simulator:
         """Write a few days of finished history ending before ``now``; returns what it wrote."""
         now = now or self.clock()
         latest = now - timedelta(seconds=1)
-        mode = Mode(HISTORY_STEPS, 1.0, promote_chance=0.75, live=False)
+        mode = Mode(HISTORY_STEPS, 1.0, promote_chance=HISTORY_PROMOTE_CHANCE, live=False)
         engine = Engine(store, None, mode)
         engine.virtual = now - timedelta(days=HISTORY_DAYS + 1)
         engine.store = Backdated(store, engine.now)  # type: ignore[assignment]
@@ -170,7 +159,7 @@ class Simulator:
         Calling it again continues where it left off. Returns the steps run by this call.
         """
         if self._live is None:
-            mode = Mode(LIVE_STEPS, self.speed, promote_chance=0.6, live=True)
+            mode = Mode(LIVE_STEPS, self.speed, promote_chance=LIVE_PROMOTE_CHANCE, live=True)
             self._live = Engine(store, self.clock, mode)
             self._spawner_journey = self._spawner(self._live)
             self._live.schedule(self._spawner_journey)
