@@ -21,10 +21,12 @@ from gitops_tui.writer import StageRecord, record
 
 
 def source_repo(service: str) -> str:
+    """The GitHub repo a service's image is built from."""
     return f"{ORG_URL}/{service}"
 
 
 def run_url(repo: str, run_id: str) -> str:
+    """The page of one workflow run in ``repo``."""
     return f"{repo}/actions/runs/{run_id}"
 
 
@@ -85,7 +87,7 @@ class Pipelines:
         self._prs = itertools.count(rng.randrange(100, 400))
         self._shas: set[str] = set()
         self._good: dict[str, list[Image]] = {s: [] for s in SERVICES}
-        self._head: str | None = None  # the newest manifest commit pushed (full sha)
+        self._head = ""  # the newest manifest commit pushed (full sha); syncs follow a push
 
     # -- ids ---------------------------------------------------------------------------
 
@@ -226,9 +228,7 @@ class Pipelines:
         await self._write(engine, **hld_fields, status="started")
         yield self.delay(mode, "hld")
         pr_fields = dict(hld_commit_id=d.hld_commit, pr=d.pr, pr_title=d.pr_title)
-        await self._write(
-            engine, **hld_fields, **pr_fields, pr_state="open", status="succeeded"
-        )
+        await self._write(engine, **hld_fields, **pr_fields, pr_state="open", status="succeeded")
         if d.scenario == "waiting":
             d.done = True
             return  # nobody reviews it: the PR stays open
@@ -306,8 +306,6 @@ class Pipelines:
 
     async def _sync(self, engine: Engine, cluster: str) -> None:
         """The cluster's agent applies the newest manifest commit (Flux tags the full sha)."""
-        if self._head is None:
-            return
         await self._write(
             engine, stage="cluster-sync", cluster=cluster, manifest_commit_id=self._head,
             repository=MANIFEST_REPO,
