@@ -154,7 +154,7 @@ def check_keymap(keymap: Mapping[str, str], where: str = "config") -> None:
             hint = f"did you mean {close[0]}?" if close else "see the id column of the help screen, ?"
             raise fail(binding_id, f"unknown binding id ({hint})")
         if not isinstance(keys, str) or any(not k for k in _split(keys)):
-            raise fail(binding_id, f"empty key in {keys!r} (keys are comma-separated, e.g. f,ctrl+f)")
+            raise fail(binding_id, f"empty key in {keys!r} (keys are comma-separated, e.g. f,F)")
     bound = {
         spec.id: {normalise_key(k) for k in _split(keymap.get(spec.id) or spec.keys)} for spec in REGISTRY
     }
