@@ -30,7 +30,7 @@ from operator import attrgetter
 from gitops_tui.domain.model import ClusterSync, Deployment, Snapshot
 from gitops_tui.domain.overview import ClusterSummary, RingMatrix
 from gitops_tui.index import overview as fast_overview
-from gitops_tui.domain.query import ALIASES, Query, with_value
+from gitops_tui.domain.query import ALIASES, Query
 from gitops_tui.index.matching import (
     FAST_FIELDS, FIELD_OF, RAW_FIELDS, SORT_KEYS, apply_query, matching, refines, sort_key_for,
 )
@@ -51,9 +51,6 @@ _STEP = 5_000
 # The first search stops after this many deployments even with fewer than _FIRST_ROWS
 # found (a rare term: "ser" matched 12 of 100k and searched them all, 47 ms).
 _HEAD_MAX = 25_000
-
-replace_term = with_value  # (the TUI's name for it)
-
 
 # -- the index -------------------------------------------------------------------------
 

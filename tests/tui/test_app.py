@@ -483,7 +483,7 @@ async def test_a_crashing_monitor_is_shown_and_restarted(story: FakeStore, monke
         return await real(cursor)
 
     monkeypatch.setattr(story, "changed_since", boom)
-    monkeypatch.setattr("gitops_tui.tui.app.MONITOR_RESTART_S", 0.3)
+    monkeypatch.setattr("gitops_tui.tui.live.MONITOR_RESTART_S", 0.3)
     async with app.run_test(size=WIDE) as pilot:
         await wait_loaded(pilot)
         await pilot.press("ctrl+r")
@@ -647,15 +647,15 @@ async def test_first_page_shows_with_a_progress_indicator_while_the_rest_loads(s
 
 
 async def test_a_long_filter_draws_its_first_rows_then_finishes(story: FakeStore, monkeypatch) -> None:
-    from gitops_tui.tui import app as app_module
+    from gitops_tui.tui import prompts as prompts_module
     from gitops_tui.index import table as rowindex
 
     # At this scale every free-text filter is a "long" one, finished in 1-row slices.
     monkeypatch.setattr(rowindex, "_PROGRESSIVE_MIN", 3)
     monkeypatch.setattr(rowindex, "_FIRST_ROWS", 1)
     monkeypatch.setattr(rowindex, "_STEP", 2)
-    monkeypatch.setattr(app_module, "FINISH_FILTER_AFTER_S", 2.0)  # time to look at the first rows
-    monkeypatch.setattr(app_module, "FINISH_FILTER_SLICE", 1)
+    monkeypatch.setattr(prompts_module, "FINISH_FILTER_AFTER_S", 2.0)  # time to look at the first rows
+    monkeypatch.setattr(prompts_module, "FINISH_FILTER_SLICE", 1)
     app = app_on(story)
     async with app.run_test(size=WIDE) as pilot:
         await wait_loaded(pilot)
@@ -676,7 +676,7 @@ def line_1(app: GitopsApp) -> str:
 
 
 async def test_a_filter_still_searching_says_so_instead_of_no_match(story: FakeStore, monkeypatch) -> None:
-    from gitops_tui.tui import app as app_module
+    from gitops_tui.tui import prompts as prompts_module
     from gitops_tui.index import table as rowindex
 
     # At this scale the first search stops after 2 rows; the rest waits for a pause.
@@ -684,8 +684,8 @@ async def test_a_filter_still_searching_says_so_instead_of_no_match(story: FakeS
     monkeypatch.setattr(rowindex, "_FIRST_ROWS", 1)
     monkeypatch.setattr(rowindex, "_STEP", 2)
     monkeypatch.setattr(rowindex, "_HEAD_MAX", 2)
-    monkeypatch.setattr(app_module, "FINISH_FILTER_AFTER_S", 1.0)
-    monkeypatch.setattr(app_module, "FINISH_FILTER_SLICE", 1)
+    monkeypatch.setattr(prompts_module, "FINISH_FILTER_AFTER_S", 1.0)
+    monkeypatch.setattr(prompts_module, "FINISH_FILTER_SLICE", 1)
     app = app_on(story)
     async with app.run_test(size=WIDE) as pilot:
         await wait_loaded(pilot)

@@ -11,7 +11,7 @@ import pytest
 from gitops_tui.index.journey import JourneyIndex
 from gitops_tui.domain.query import Query
 from gitops_tui.domain.timefmt import to_iso
-from gitops_tui.index.table import RowIndex, refines, replace_term
+from gitops_tui.index.table import TableModel, refines, replace_term
 
 from .fakes import NOW, T0, story_store
 
@@ -58,11 +58,11 @@ QUERIES = [
 ]
 
 
-def indexed(rows: list[dict]) -> tuple[JourneyIndex, RowIndex]:
-    """A journey loaded with ``rows`` and a RowIndex of its snapshot."""
+def indexed(rows: list[dict]) -> tuple[JourneyIndex, TableModel]:
+    """A journey loaded with ``rows`` and a TableModel of its snapshot."""
     journey = JourneyIndex()
     journey.load(rows, NOW)
-    index = RowIndex()
+    index = TableModel()
     index.load(journey.snapshot())
     return journey, index
 
@@ -77,7 +77,7 @@ def snapshot():
 @pytest.mark.parametrize("text", QUERIES)
 def test_filter_matches_query_language(snapshot, text: str) -> None:
     _, snap = snapshot
-    index = RowIndex()
+    index = TableModel()
     index.load(snap)
     index.set_query(text)
     expected = Query.parse(text).filter(snap.deployments)
@@ -86,7 +86,7 @@ def test_filter_matches_query_language(snapshot, text: str) -> None:
 
 def test_typing_a_filter_refines_and_stays_correct(snapshot) -> None:
     _, snap = snapshot
-    index = RowIndex()
+    index = TableModel()
     index.load(snap)
     typed = ""
     for ch in "front ring:qa":
@@ -130,7 +130,7 @@ def test_incremental_update_equals_full_rebuild(sort: str | None, text: str) -> 
     rows = synthetic_rows(400, seed=9)
     journey = JourneyIndex()
     journey.load(rows, NOW)
-    live = RowIndex()
+    live = TableModel()
     live.set_sort(sort, descending=sort is None)
     live.set_query(text)
     live.load(journey.snapshot())
@@ -147,7 +147,7 @@ def test_incremental_update_equals_full_rebuild(sort: str | None, text: str) -> 
         keys = journey.apply(changed, NOW)
         snap = journey.snapshot(changed=keys)
         assert live.update(snap)
-        fresh = RowIndex()
+        fresh = TableModel()
         fresh.set_sort(sort, descending=sort is None)
         fresh.set_query(text)
         fresh.load(snap)
@@ -158,7 +158,7 @@ def test_incremental_update_equals_full_rebuild(sort: str | None, text: str) -> 
 
 def test_sorting_orders_and_directions(snapshot) -> None:
     _, snap = snapshot
-    index = RowIndex()
+    index = TableModel()
     index.load(snap)
     assert [d.key for d in index.deployments()] == [d.key for d in snap.deployments]  # newest first
     index.set_sort("pr", descending=False)
@@ -174,7 +174,7 @@ def test_sorting_orders_and_directions(snapshot) -> None:
 
 def test_row_of_and_at_agree(snapshot) -> None:
     _, snap = snapshot
-    index = RowIndex()
+    index = TableModel()
     index.load(snap)
     index.set_query("ring:dev")
     for row in (0, 5, len(index) - 1):
@@ -184,7 +184,7 @@ def test_row_of_and_at_agree(snapshot) -> None:
 
 def test_prime_computes_the_value_sets_ahead(snapshot) -> None:
     _, snap = snapshot
-    index = RowIndex()
+    index = TableModel()
     index.load(snap)
     assert not index.primed
     steps = 1
@@ -251,7 +251,7 @@ def progressive(monkeypatch):
                                   "service:front*", "ring:q", "status:failed author:*"])
 def test_a_progressive_filter_shows_the_top_first_and_finishes_the_same(progressive, snapshot, text, descending):
     _, snap = snapshot
-    index = RowIndex()
+    index = TableModel()
     index.load(snap)
     index.set_sort(None, descending)
     index.set_query(text)
@@ -272,7 +272,7 @@ def test_a_progressive_filter_shows_the_top_first_and_finishes_the_same(progress
 
 def test_a_rare_term_shows_what_the_first_search_found_and_finishes_later(progressive, snapshot):
     _, snap = snapshot
-    index = RowIndex()
+    index = TableModel()
     index.load(snap)
     expected = [d.key for d in Query.parse("img-59").filter(snap.deployments)]
     assert 1 < len(expected) < 12  # fewer than a first screen in all 600
@@ -286,7 +286,7 @@ def test_a_rare_term_shows_what_the_first_search_found_and_finishes_later(progre
 
 def test_a_field_value_no_deployment_has_shows_nothing_at_once(progressive, snapshot):
     _, snap = snapshot
-    index = RowIndex()
+    index = TableModel()
     index.load(snap)
     index.set_query("ring:q")  # typed halfway to ring:qa
     assert len(index) == 0 and index.complete
@@ -297,7 +297,7 @@ def test_a_field_value_no_deployment_has_shows_nothing_at_once(progressive, snap
 
 def test_typing_over_an_unfinished_filter_refines_the_last_finished_one(progressive, snapshot):
     _, snap = snapshot
-    index = RowIndex()
+    index = TableModel()
     index.load(snap)
     typed = ""
     for ch in "img-1":  # each key begins a search that never finishes
@@ -349,7 +349,7 @@ def test_a_ring_first_seen_in_an_update_can_be_filtered_at_once():
 
 def test_a_filter_that_shows_the_same_rows_reports_no_change(snapshot):
     _, snap = snapshot
-    index = RowIndex()
+    index = TableModel()
     index.load(snap)
     version = index.version
     assert index.set_query("!status:zz") is False  # no such status: every row, as before

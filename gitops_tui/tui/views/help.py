@@ -1,5 +1,6 @@
-"""``?``: every key binding (generated from the live bindings, so it never lies), the
-filter language and the sort and ring rules. ``esc``, ``?`` or ``q`` closes it."""
+"""``?``: every key binding (from the registry in ``tui/bindings.py``, with the keys the
+keymap gave them), the filter language and the sort and ring rules. ``esc``, ``?`` or
+``q`` closes it."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
+
+from gitops_tui.tui.bindings import bindings_for
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,13 +51,9 @@ Every key can be remapped in the config file: keymap: {binding id: key}.
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = [
-        Binding("escape,question_mark,q", "close", "Close help", id="help_close"),
-        Binding("up,k", "scroll('up')", "Up", show=False, id="help_up"),
-        Binding("down,j", "scroll('down')", "Down", show=False, id="help_down"),
-        Binding("pageup", "scroll('page_up')", "Page up", show=False, id="help_page_up"),
-        Binding("pagedown,space", "scroll('page_down')", "Page down", show=False, id="help_page_down"),
-    ]
+    """The help screen; its rows come from :mod:`gitops_tui.tui.bindings` via the app."""
+
+    BINDINGS = bindings_for("help")
 
     DEFAULT_CSS = """
     HelpScreen { align: center middle; background: $background 50%; }

@@ -20,7 +20,6 @@ from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
-from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -30,6 +29,7 @@ from gitops_tui.domain.model import Deployment
 from gitops_tui.present import COLUMNS, NARROW, cells
 from gitops_tui.domain.timefmt import utcnow
 from gitops_tui.index.table import Key, TableModel
+from gitops_tui.tui.bindings import bindings_for
 
 HEADERS = dict((key, header) for header, key in COLUMNS)
 WIDE_COLUMNS = tuple(key for _, key in COLUMNS)
@@ -106,20 +106,7 @@ class _Frame:
 class DeploymentTable(ScrollView, can_focus=True, inherit_bindings=False):
     """Deployments, one per line, newest first by default; a cursor row; sortable."""
 
-    BINDINGS = [
-        Binding("up,k", "cursor_up", "Up", show=False, id="cursor_up"),
-        Binding("down,j", "cursor_down", "Down", show=False, id="cursor_down"),
-        Binding("pageup,ctrl+b", "page_up", "Page up", show=False, id="page_up"),
-        Binding("pagedown,ctrl+f", "page_down", "Page down", show=False, id="page_down"),
-        Binding("home,g", "first", "First row", show=False, id="first"),
-        Binding("end,G", "last", "Last row", show=False, id="last"),
-        Binding("enter", "open", "Details", id="open",
-                tooltip="Drill down: the deployment's whole journey"),
-        Binding("o", "sort_next", "Sort", id="sort_next",
-                tooltip="Sort by the next column on screen (Last Updated is the default)"),
-        Binding("O", "sort_reverse", "Reverse sort", show=False, id="sort_reverse",
-                tooltip="Reverse the sort order"),
-    ]
+    BINDINGS = bindings_for("deployments")
 
     COMPONENT_CLASSES = {
         "deployment-table--header",

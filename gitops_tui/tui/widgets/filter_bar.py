@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from textual.binding import Binding
 from textual.geometry import Size
 from textual.reactive import Reactive
 from textual.message import Message
 from textual.suggester import Suggester
 from textual.widgets import Input
+
+from gitops_tui.tui.bindings import bindings_for
 
 PREFIXES = ("service:", "ring:", "author:", "status:")
 STATUS_VALUES = ("succeeded", "in_progress", "waiting", "failed", "canceled", "unknown")
@@ -66,9 +67,7 @@ class FilterBar(Input):
     # at 100k rows. This bar's size never depends on its text (width 100%, height 1).
     virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
 
-    BINDINGS = [
-        Binding("escape", "clear_filter", "Clear filter", show=False, id="filter_clear"),
-    ]
+    BINDINGS = bindings_for("filter")
 
     DEFAULT_CSS = """
     FilterBar {

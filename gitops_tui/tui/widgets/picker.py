@@ -10,13 +10,13 @@ from __future__ import annotations
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from gitops_tui.domain.textsafe import clean
+from gitops_tui.tui.bindings import bindings_for
 
 MAX_OPTIONS = 200
 
@@ -26,12 +26,7 @@ class Picker(ModalScreen[str | None]):
 
     AUTO_FOCUS = "Input"
 
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="picker_cancel"),
-        Binding("down", "move(1)", "Next", show=False, id="picker_next"),
-        Binding("up", "move(-1)", "Previous", show=False, id="picker_previous"),
-        Binding("tab", "complete", "Complete", show=False, id="picker_complete", priority=True),
-    ]
+    BINDINGS = bindings_for("picker")
 
     DEFAULT_CSS = """
     Picker { align: center top; background: $background 40%; }

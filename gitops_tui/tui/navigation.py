@@ -1,0 +1,99 @@
+"""Views and the view stack (k9s style), and the help screen.
+
+deployments is home; rings and clusters are reached with ``:``, the journey of one
+deployment with ``enter``; ``esc`` goes back down the stack. ``?`` lists every binding
+from :mod:`gitops_tui.tui.bindings` with the keys it has now (after the keymap).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from textual.binding import Binding
+from textual.widgets import ContentSwitcher
+
+from gitops_tui.domain.model import Snapshot
+from gitops_tui.index.table import TableModel
+from gitops_tui.tui.bindings import in_help_order
+from gitops_tui.tui.views.clusters import ClustersView
+from gitops_tui.tui.views.detail import DetailView
+from gitops_tui.tui.views.help import HelpRow, HelpScreen
+from gitops_tui.tui.views.rings import RingsView
+from gitops_tui.tui.widgets.deployment_table import DeploymentTable
+
+
+class Navigation:
+    """Mixed into :class:`~gitops_tui.tui.app.GitopsApp` (which sets the state below)."""
+
+    clock: Callable[[], datetime]
+    index: TableModel
+    snapshot: Snapshot | None
+    view_stack: list[str]  # home first; the view on screen last
+    detail_key: tuple[str, str] | None  # the deployment the journey view shows
+    _view_version: dict[str, tuple[object, ...]]  # what each view last drew
+
+    @property
+    def view(self) -> str:
+        return self.view_stack[-1]
+
+    def show_view(self, name: str, *, push: bool = True) -> None:
+        if name == "deployments":
+            self.view_stack = ["deployments"]
+        elif push and self.view != name:
+            self.view_stack.append(name)
+        self.query_one(ContentSwitcher).current = name
+        self._refresh_view()
+        self.query_one(f"#{name}").focus()
+        self._refresh_status()
+
+    def _refresh_view(self) -> None:
+        """Redraw the rings / clusters / detail view on screen if its inputs changed."""
+        view = self.view
+        now = self.clock()
+        snapshot = self.snapshot
+        if view == "deployments" or snapshot is None:
+            return
+        state = (self.index.version, id(snapshot), now, self.detail_key)
+        if self._view_version.get(view) == state:
+            return
+        self._view_version[view] = state
+        if view == "rings":
+            self.query_one(RingsView).show(self.index.ring_matrix(), now)
+        elif view == "clusters":
+            self.query_one(ClustersView).show(self.index.cluster_summaries(snapshot.clusters), now)
+        elif view == "detail" and self.detail_key is not None:
+            self.query_one(DetailView).show(self.index.get(self.detail_key), snapshot.clusters, now)
+
+    def on_deployment_table_opened(self, message: DeploymentTable.Opened) -> None:
+        self.detail_key = message.key
+        self._view_version.pop("detail", None)
+        self.show_view("detail")
+
+    def action_back(self) -> None:
+        """esc: leave the filter line, else leave a view, else clear the filter."""
+        if self.filter_bar.has_focus:
+            self.clear_filter()
+            return
+        if len(self.view_stack) > 1:
+            self.view_stack.pop()
+            self.show_view(self.view, push=False)
+            return
+        if self.index.query:
+            self.clear_filter()
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.help_rows()))
+
+    def help_rows(self) -> list[HelpRow]:
+        """Every binding, with the keys it has now (after the config keymap)."""
+        keymap = self._keymap  # what Textual applies: set_keymap's, normalised
+        rows = []
+        for where, spec in in_help_order():
+            keys = keymap.get(spec.id, spec.keys)
+            shown = " ".join(
+                self.get_key_display(Binding(k.strip(), spec.action)) for k in keys.split(",")
+            )
+            rows.append(HelpRow(where, shown, spec.tooltip or spec.description, spec.id))
+        rows.append(HelpRow("Everywhere", "^q", "Quit (Textual's own)", ""))
+        return rows
