@@ -106,18 +106,32 @@ def ring_matrix(deployments: Iterable[Deployment]) -> RingMatrix:
 class ClusterSummary:
     sync: ClusterSync
     running: list[Deployment] = field(default_factory=list)  # newest live per service/ring
-    included: int = 0  # deployments live on the cluster
-    pending: list[Deployment] = field(default_factory=list)  # newest first, capped
-    pending_count: int = 0
+    deployments: list[Deployment] = field(default_factory=list)  # every one live there, newest first
+    unsynced: list[Deployment] = field(default_factory=list)  # pushed, not synced there; newest first
+    pending_cap: int = 20
+
+    @property
+    def included(self) -> int:
+        """How many deployments are live on the cluster."""
+        return len(self.deployments)
+
+    @property
+    def pending(self) -> list[Deployment]:
+        """The newest ``pending_cap`` of :attr:`unsynced` (what a screen has room for)."""
+        return self.unsynced[: self.pending_cap]
+
+    @property
+    def pending_count(self) -> int:
+        return len(self.unsynced)
 
 
 def cluster_summaries(
     clusters: Iterable[ClusterSync], deployments: Iterable[Deployment], pending_cap: int = 20
 ) -> list[ClusterSummary]:
-    """Per cluster: what it runs (newest live deployment of each service and ring), how
-    many deployments are live there, and the deployments with a manifest commit that it
-    has not synced yet. ``deployments`` must be newest first."""
-    summaries = [ClusterSummary(sync) for sync in clusters]
+    """Per cluster: what it runs (newest live deployment of each service and ring), every
+    deployment live there, and the deployments with a manifest commit that it has not
+    synced yet. ``deployments`` must be newest first."""
+    summaries = [ClusterSummary(sync, pending_cap=pending_cap) for sync in clusters]
     by_partition: dict[str, list[ClusterSummary]] = {}
     for summary in summaries:
         by_partition.setdefault(summary.sync.partition, []).append(summary)
@@ -128,16 +142,14 @@ def cluster_summaries(
         for summary in by_partition.get(d.partition, ()):
             name = summary.sync.cluster
             if name in d.synced_clusters:
-                summary.included += 1
+                summary.deployments.append(d)
                 placed = seen.setdefault((summary.sync.partition, name), set())
                 slot = (d.service or "-", d.ring or "-")
                 if slot not in placed:
                     placed.add(slot)
                     summary.running.append(d)
             else:
-                summary.pending_count += 1
-                if len(summary.pending) < pending_cap:
-                    summary.pending.append(d)
+                summary.unsynced.append(d)
     for summary in summaries:
         summary.running.sort(key=lambda d: ((d.service or "").lower(), d.ring or ""))
     return summaries
