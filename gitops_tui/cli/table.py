@@ -11,7 +11,7 @@ from gitops_tui.domain.textsafe import clean
 from gitops_tui.present import COLUMNS, cells
 
 # `get`'s default columns; `--output wide` shows every column of COLUMNS and the id.
-NARROW = ("state", "service", "ring", "author", "image", "metadata", "pr", "manifest", "updated", "clusters")
+GET_COLUMNS = ("state", "service", "ring", "author", "image", "metadata", "pr", "manifest", "updated", "clusters")
 
 
 def print_rows(table: Sequence[Sequence[str]], out: TextIO) -> None:
@@ -25,7 +25,7 @@ def print_rows(table: Sequence[Sequence[str]], out: TextIO) -> None:
 
 def print_deployments(deployments: Sequence[Deployment], now: datetime, wide: bool, out: TextIO) -> None:
     """The deployments table of ``get`` (``wide``: every column and the id)."""
-    keys = [k for _, k in COLUMNS] if wide else list(NARROW)
+    keys = [k for _, k in COLUMNS] if wide else list(GET_COLUMNS)
     headers = {k: h for h, k in COLUMNS}
     table = [[headers[k] for k in keys] + (["ID"] if wide else [])]
     for d in deployments:

@@ -1,4 +1,5 @@
-"""``gitops-tui get``: print deployments, newest first, filtered as in the TUI."""
+"""``gitops-tui get``: print deployments, newest first, filtered as in the TUI; or, with
+``--view rings|clusters``, the TUI's overviews computed from those deployments."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from gitops_tui.cli import views
 from gitops_tui.cli.common import CliError, Command, open_store, with_store_overrides
 from gitops_tui.cli.table import print_deployments
 from gitops_tui.config import Config, parse_duration
@@ -18,8 +20,17 @@ from gitops_tui.domain.query import Query
 from gitops_tui.domain.timefmt import parse_iso, utcnow
 
 
+VIEWS = ("deployments", "rings", "clusters")
+
+
 def _arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--output", "-o", choices=("table", "wide", "json"), default="table")
+    p.add_argument("--view", choices=VIEWS, default="deployments",
+                   help="deployments (the default); rings: per service and ring, the image it runs "
+                        "(its newest succeeded deployment) and whether it lags its upstream ring; "
+                        "clusters: per cluster, the deployments live there and those not synced yet. "
+                        "The filters below narrow the deployments a view is computed from")
+    p.add_argument("--output", "-o", choices=("table", "wide", "json"), default="table",
+                   help="table (default), wide (--view deployments only: every column) or json")
     p.add_argument("--service", help="only this service")
     p.add_argument("--ring", "--env", dest="ring", help="only this ring")
     p.add_argument("--author", help="only this author")
@@ -73,6 +84,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
 
     if args.top is not None and args.top < 0:
         raise CliError("--top must be 0 or more", 2)
+    if args.output == "wide" and args.view != "deployments":
+        raise CliError(f"--output wide is for --view deployments; use table or json with --view {args.view}", 2)
     config = with_store_overrides(config, args)
 
     async def go() -> list[dict[str, Any]]:
@@ -87,13 +100,31 @@ def run(args: argparse.Namespace, config: Config) -> int:
     now = utcnow()
     index = JourneyIndex()
     index.load(rows, now)
-    chosen = select(index.snapshot().deployments, args, now)
-    if args.output == "json":
-        json.dump([to_json(d, now) for d in chosen], sys.stdout, indent=2)
-        sys.stdout.write("\n")
+    snapshot = index.snapshot()
+    chosen = select(snapshot.deployments, args, now)
+    as_json = args.output == "json"
+    if args.view == "rings":
+        cells = views.ring_cells(chosen)
+        if as_json:
+            _dump(views.rings_json(cells))
+        else:
+            views.print_rings(cells, now, sys.stdout)
+    elif args.view == "clusters":
+        found = views.summaries(snapshot.clusters, chosen)
+        if as_json:
+            _dump(views.clusters_json(found))
+        else:
+            views.print_clusters(found, now, sys.stdout)
+    elif as_json:
+        _dump([to_json(d, now) for d in chosen])
     else:
         print_deployments(chosen, now, wide=args.output == "wide", out=sys.stdout)
     return 0
 
 
-COMMAND = Command("get", "print deployments, newest first", _arguments, run)
+def _dump(value: Any) -> None:
+    json.dump(value, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+
+
+COMMAND = Command("get", "print deployments, newest first (or --view rings|clusters)", _arguments, run)
