@@ -1,0 +1,51 @@
+"""``gitops-tui check``: config, store, table, and what the rows look like."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from gitops_tui.cli.common import Command, open_store
+from gitops_tui.config import Config
+from gitops_tui.stores.base import StoreError, TableMissingError
+from gitops_tui.transfer import looks_like_bedrock
+
+
+def _arguments(p: argparse.ArgumentParser) -> None:
+    pass  # only --config, which every command takes
+
+
+def run(args: argparse.Namespace, config: Config) -> int:
+    source = config.source or "(defaults: no config file found)"
+    print(f"config:    {source}: ok")
+    print(f"store:     {config.store.description}"
+          + (f" (partition {config.store.partition})" if config.store.partition else " (every partition)"))
+
+    async def go() -> tuple[int, int]:
+        store = await open_store(config)
+        try:
+            total = bedrock = 0
+            async for page in store.scan(5000):
+                total += len(page)
+                bedrock += sum(1 for row in page if looks_like_bedrock(row))
+            return total, bedrock
+        finally:
+            await store.close()
+
+    try:
+        total, bedrock = asyncio.run(go())
+    except TableMissingError as exc:
+        print(f"table:     MISSING: {exc}")
+        return 1
+    except StoreError as exc:
+        print(f"reachable: NO: {exc}")
+        return 1
+    print("reachable: yes")
+    print("table:     present")
+    print(f"rows:      {total}")
+    share = (bedrock / total * 100) if total else 0.0
+    print(f"bedrock:   {bedrock} of {total} rows look like Bedrock deployment rows ({share:.0f}%)")
+    return 0
+
+
+COMMAND = Command("check", "check the config, the store, the table and what the rows look like", _arguments, run)

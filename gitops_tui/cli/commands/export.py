@@ -1,0 +1,47 @@
+"""``gitops-tui export FILE``: every entity in scope as JSON Lines."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from typing import TextIO
+
+from gitops_tui.cli.common import CliError, Command, open_store, with_store_overrides
+from gitops_tui.config import Config
+from gitops_tui.transfer import entity_line
+
+
+def _arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", metavar="FILE", help="a file, or - for standard output")
+    p.add_argument("--partition", help="override store.partition")
+
+
+def run(args: argparse.Namespace, config: Config) -> int:
+    config = with_store_overrides(config, args)
+
+    async def go(out: TextIO) -> int:
+        store = await open_store(config)
+        count = 0
+        try:
+            async for page in store.scan(5000):
+                for row in page:
+                    out.write(entity_line(row) + "\n")
+                    count += 1
+        finally:
+            await store.close()
+        return count
+
+    if args.file == "-":
+        asyncio.run(go(sys.stdout))
+        return 0
+    try:
+        with open(args.file, "w", encoding="utf-8") as out:
+            count = asyncio.run(go(out))
+    except OSError as exc:
+        raise CliError(f"{args.file}: cannot write: {exc.strerror or exc}", 2) from None
+    print(f"exported {count} entities from {config.store.description} to {args.file}")
+    return 0
+
+
+COMMAND = Command("export", "export every entity in scope as JSON Lines", _arguments, run)

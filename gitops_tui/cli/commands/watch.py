@@ -1,0 +1,26 @@
+"""``gitops-tui watch``: the live monitor on the configured store (the default command)."""
+
+from __future__ import annotations
+
+import argparse
+
+from gitops_tui.cli.common import Command
+from gitops_tui.config import Config
+
+
+def _arguments(p: argparse.ArgumentParser) -> None:
+    pass  # only --config, which every command takes
+
+
+def run(args: argparse.Namespace, config: Config) -> int:
+    # Textual is imported here, not at the top: the other commands run without it.
+    from gitops_tui.monitor import Monitor
+    from gitops_tui.stores import make_store
+    from gitops_tui.tui.app import run_app
+
+    monitor = Monitor(make_store(config.store), interval_s=config.poll_interval)
+    run_app(config, monitor)
+    return 0
+
+
+COMMAND = Command("watch", "open the live monitor on the configured store (the default command)", _arguments, run)

@@ -1,0 +1,58 @@
+"""What the commands share: the command record, the error they raise, store access."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from gitops_tui.config import Config, valid_table_name
+from gitops_tui.stores.base import Store
+
+
+class CliError(Exception):
+    """A failure to report as one line with an exit status."""
+
+    def __init__(self, message: str, status: int = 1) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """One sub-command: its name, its one-line help, its flags and what it does."""
+
+    name: str
+    help: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace, Config], int]
+
+
+def with_store_overrides(config: Config, args: argparse.Namespace) -> Config:
+    """The config with the store flags a command was given (``--partition``, and
+    ``record``'s bedrock ``-n``/``-k``/``-t``) applied over it."""
+    changes: dict[str, Any] = {}
+    if getattr(args, "partition", None):
+        changes["partition"] = args.partition
+    if getattr(args, "name", None):
+        changes.update(kind="azure", account_name=args.name, connection_string=None)
+    if getattr(args, "access_key", None):
+        changes["account_key"] = args.access_key
+    if getattr(args, "table_name", None):
+        if not valid_table_name(args.table_name):
+            raise CliError(f"--table-name {args.table_name!r}: 3-63 letters and digits, a letter first", 2)
+        changes["table"] = args.table_name
+    if not changes:
+        return config
+    return dataclasses.replace(config, store=dataclasses.replace(config.store, **changes))
+
+
+async def open_store(config: Config, create: bool = False) -> Store:
+    """The configured store, opened (``create``: make the table if it is missing)."""
+    from gitops_tui.stores import make_store
+
+    store = make_store(config.store)
+    await store.open(create=create)
+    return store
