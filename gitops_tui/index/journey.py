@@ -379,9 +379,9 @@ class JourneyIndex:
         self.generation += 1
 
     def _take_cluster_rows(self, built: list[Record], keys: list[Key]) -> None:
-        """Cluster syncs from the cluster-sync rows of a load (in load order, as
-        ``apply`` takes them), and out of the deployments where such a row is the last
-        one written under its key."""
+        """Cluster syncs from the cluster-sync rows of a load that are the last row
+        written under their key (as ``apply`` and ``rules.build`` take them), out of
+        the deployments."""
         deployments = self.deployments
         positions = set(self._cluster_kind)  # rows with kind=clusterSync
         self._cluster_kind = []
@@ -399,8 +399,9 @@ class JourneyIndex:
                         break
         for row in map(built.__getitem__, sorted(positions)):
             key = row.key
-            if deployments.get(key) is row:
-                del deployments[key]
+            if deployments.get(key) is not row:
+                continue  # a later row under its key replaced it (a key holds one row)
+            del deployments[key]
             sync = rules.cluster_sync_of(row.row)
             if sync is not None:
                 self.clusters[key] = sync

@@ -17,10 +17,13 @@ import orjson
 import pytest
 
 from gitops_tui.index import blocks as rowblocks
+from gitops_tui.index import journey
 from gitops_tui.config import StoreConfig
 from gitops_tui.runtime.heap import release_free_memory
-from gitops_tui.index.journey import JourneyIndex, RowDeployment, from_projection, merge, to_deployment
-from gitops_tui.domain.model import HAY_SEP, RECORD_SEP, Deployment, projection
+from gitops_tui.domain import rules
+from gitops_tui.index.journey import JourneyIndex, from_projection, to_record
+from gitops_tui.index.records import SEP, Record, RowRecord, to_plain
+from gitops_tui.stores.projection import RECORD_SEP, projection
 from gitops_tui.monitor import Monitor
 from gitops_tui.present import to_json
 from gitops_tui.domain.query import Query
@@ -29,13 +32,20 @@ from gitops_tui.stores.sqlite import SqliteStore
 from gitops_tui.domain.timefmt import to_iso
 
 from helpers import FROZEN, spektate_rows
-from test_journey import row, t
+from test_rules import row, t
 
 
-def everything(d: Deployment) -> dict[str, Any]:
-    """All a deployment says, for comparing two of them."""
-    return {**to_json(d, FROZEN), "hay": d.hay, "group": d.group, "row": d.row,
-            "author_slot": d.author, "updated_iso": d.updated_iso, "started_iso": d.started_iso}
+def everything(r: Record) -> dict[str, Any]:
+    """All a record says (and the plain deployment it reads as), for comparing two."""
+    return {**to_json(to_plain(r), FROZEN), "haystack": r.haystack, "group": r.group, "row": r.row,
+            "author_slot": r.author, "updated_iso": r.updated_iso, "pushed_iso": r.pushed_iso}
+
+
+def records(rows: list[dict[str, Any]]) -> list[Record]:
+    """The records of a plain (uncompressed) load of ``rows``, newest first."""
+    index = JourneyIndex()
+    index.load(rows)
+    return list(index.snapshot().deployments.records)
 
 
 def many_rows(n: int, seed: int = 3) -> list[dict[str, Any]]:
@@ -73,8 +83,9 @@ def test_a_projection_builds_the_same_deployment_as_its_row(source):
     for r in rows:
         line = projection(r)
         assert line, r
-        built = from_projection(line.split(HAY_SEP), FROZEN, r)
-        assert everything(built) == everything(to_deployment(r, FROZEN))
+        built = from_projection(line.split(SEP), r)
+        assert everything(built) == everything(to_record(r))
+        assert to_plain(built) == rules.deployment_of(r)
 
 
 def test_a_value_with_a_separator_has_no_projection():
@@ -139,28 +150,28 @@ def test_a_compact_load_equals_the_plain_merge(with_projections):
     index = JourneyIndex(compact=True)
     for start in range(0, len(rows), 250):  # pages, as a store hands them over
         cut = slice(start, start + 250)
-        index.add_page(Page(None, docs[cut], projections[cut] if projections else None), FROZEN)
+        index.add_page(Page(None, docs[cut], projections[cut] if projections else None))
     rowblocks.seal_all(index.take_open_blocks())
-    index.finish_load(FROZEN)
-    compact = index.snapshot().deployments
-    plain = merge(rows, FROZEN)
+    index.finish_load()
+    compact = index.snapshot().deployments.records
+    plain = records(rows)
     assert [everything(d) for d in compact] == [everything(d) for d in plain]
     assert any(d.synced_clusters for d in compact) and any(d.duplicates for d in compact)
     assert all(isinstance(d._src, rowblocks.RowBlock) for d in compact if not d.duplicates)
 
 
-def test_a_plain_rows_hay_is_built_when_first_read_and_equals_the_eager_one():
+def test_a_plain_rows_haystack_is_built_when_first_read_and_equals_the_eager_one():
     rows = many_rows(400, seed=4)
     plain = JourneyIndex()
-    plain.add_page(rows, FROZEN)
+    plain.add_page(rows)
     early = [d for d in plain._built if d.key[1].endswith(("1", "7"))]
-    assert early and all(type(d) is RowDeployment for d in early)
-    assert {d.hay.split(HAY_SEP)[-1] for d in early} == {""}  # read before the cluster sync
-    plain.finish_load(FROZEN)
+    assert early and all(type(d) is RowRecord for d in early)
+    assert {d.haystack.split(SEP)[-1] for d in early} == {""}  # read before the cluster sync
+    plain.finish_load()
     eager = JourneyIndex(compact=True)
-    eager.load(rows, FROZEN)
-    got = {d.key: (d.hay, d.synced_clusters) for d in plain.snapshot().deployments}
-    want = {d.key: (d.hay, d.synced_clusters) for d in eager.snapshot().deployments}
+    eager.load(rows)
+    got = {d.key: (d.haystack, d.synced_clusters) for d in plain.snapshot().deployments.records}
+    want = {d.key: (d.haystack, d.synced_clusters) for d in eager.snapshot().deployments.records}
     assert got == want
     assert any(names for _, names in got.values())
     assert any(names for d in early for names in [got[d.key][1]])  # synced after its hay was read
@@ -169,17 +180,17 @@ def test_a_plain_rows_hay_is_built_when_first_read_and_equals_the_eager_one():
 def test_compact_updates_equal_the_plain_merge():
     rows = many_rows(200, seed=5)
     index = JourneyIndex(compact=True)
-    index.load(rows[:150], FROZEN)
+    index.load(rows[:150])
     rng = random.Random(8)
     current = {(r["PartitionKey"], r["RowKey"]): r for r in rows[:150]}
     for step in range(30):
         batch = [dict(rng.choice(rows), Timestamp=t(-step), p1Status=rng.choice(["failed", "succeeded"]))
                  for _ in range(rng.choice([1, 3]))]
         batch.append(rows[150 + step])  # and a new row each time
-        index.apply(batch, FROZEN)
+        index.apply(batch)
         current.update({(r["PartitionKey"], r["RowKey"]): r for r in batch})
-    got = {d.key: everything(d) for d in index.snapshot().deployments}
-    expected = {d.key: everything(d) for d in merge(current.values(), FROZEN)}
+    got = {d.key: everything(d) for d in index.snapshot().deployments.records}
+    expected = {d.key: everything(d) for d in records(list(current.values()))}
     assert got == expected
 
 
@@ -216,7 +227,7 @@ async def test_a_table_from_before_projections_gets_the_column_and_still_loads(t
     store = SqliteStore(StoreConfig(path=path))
     monitor = Monitor(store, clock=lambda: FROZEN)
     await monitor.load()
-    assert [everything(d) for d in monitor.snapshot.deployments] == [everything(d) for d in merge(old, FROZEN)]
+    assert [everything(d) for d in monitor.snapshot.deployments.records] == [everything(d) for d in records(old)]
     new = row(RowKey="fresh", p1="7777", imageTag="svc-7777", Timestamp=to_iso(FROZEN))
     await store.upsert_many([new])
     await monitor.poll()
@@ -240,8 +251,8 @@ async def test_the_monitor_keeps_every_row_compressed(tmp_path: Path):
     await store.close()
     assert monitor.settled and published == [monitor.snapshot]  # once, with every row
     deployments = monitor.snapshot.deployments
-    assert [everything(d) for d in deployments] == [everything(d) for d in merge(rows, FROZEN)]
-    blocks = {id(d._src): d._src for d in deployments if not d.duplicates}
+    assert [everything(d) for d in deployments.records] == [everything(d) for d in records(rows)]
+    blocks = {id(d._src): d._src for d in deployments.records if not d.duplicates}
     assert blocks and all(isinstance(b, rowblocks.RowBlock) and b.sealed for b in blocks.values())
 
 
@@ -269,7 +280,7 @@ async def test_a_document_changed_without_its_projection_is_read_from_the_docume
     stored, _ = await load_all(store)
     await store.close()
     assert monitor.index.deployments[("p", changed["RowKey"])].status == "failed"
-    assert [everything(d) for d in monitor.snapshot.deployments] == [everything(d) for d in merge(stored, FROZEN)]
+    assert [everything(d) for d in monitor.snapshot.deployments.records] == [everything(d) for d in records(stored)]
 
 
 async def test_a_locked_file_is_opened_without_projections_and_still_written(tmp_path: Path):
@@ -300,7 +311,7 @@ def test_free_text_does_not_match_times():
     rows = [row(RowKey=f"{i:012x}", p1=str(i), imageTag=f"img-{i}", p1Status="succeeded",
                 p1StartedAt=t(10), p1FinishedAt=t(9), p3="9", p3Status="succeeded", p3FinishedAt=t(1),
                 manifestCommitId="abcdef0") for i in range(3)]
-    deployments = merge(rows, FROZEN)
+    deployments = journey.merge(rows)
     for term in ("t0", "z", ":00", "2026-"):
         assert Query.parse(term).filter(deployments) == [], term
     assert len(Query.parse("img-1").filter(deployments)) == 1
@@ -311,7 +322,7 @@ def test_rows_built_by_hand_with_odd_timestamps_merge():
             row(RowKey="c", p1="3", imageTag="z")]
     rows[0]["Timestamp"] = None
     rows[1]["Timestamp"] = FROZEN  # a datetime
-    got = {d.id: d.updated_iso for d in merge(rows, FROZEN)}
+    got = {d.key[1]: d.updated_iso for d in records(rows)}
     assert got == {"a": "", "b": to_iso(FROZEN), "c": to_iso(FROZEN)}
 
 
@@ -357,5 +368,5 @@ async def test_a_load_interrupted_after_publishing_still_compresses_every_row(tm
         await asyncio.sleep(0.01)
     await store.close()
     assert monitor.settled and sys.getswitchinterval() == switch
-    blocks = {id(d._src): d._src for d in monitor.snapshot.deployments if not d.duplicates}
+    blocks = {id(d._src): d._src for d in monitor.snapshot.deployments.records if not d.duplicates}
     assert blocks and all(isinstance(b, rowblocks.RowBlock) and b.sealed for b in blocks.values())

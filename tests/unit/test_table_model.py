@@ -11,9 +11,12 @@ import pytest
 from gitops_tui.index.journey import JourneyIndex
 from gitops_tui.domain.query import Query
 from gitops_tui.domain.timefmt import to_iso
-from gitops_tui.index.table import TableModel, refines, replace_term
+from gitops_tui.domain.query import with_value
+from gitops_tui.index.matching import refines
+from gitops_tui.index.records import to_plain
+from gitops_tui.index.table import TableModel
 
-from .fakes import NOW, T0, story_store
+from tui.fakes import NOW, T0, story_store
 
 SERVICES = ("frontend", "backend", "payments", "search")
 RINGS = ("dev", "qa", "master", "prod", "securitybugfix")
@@ -61,7 +64,7 @@ QUERIES = [
 def indexed(rows: list[dict]) -> tuple[JourneyIndex, TableModel]:
     """A journey loaded with ``rows`` and a TableModel of its snapshot."""
     journey = JourneyIndex()
-    journey.load(rows, NOW)
+    journey.load(rows)
     index = TableModel()
     index.load(journey.snapshot())
     return journey, index
@@ -70,7 +73,7 @@ def indexed(rows: list[dict]) -> tuple[JourneyIndex, TableModel]:
 @pytest.fixture(scope="module")
 def snapshot():
     index = JourneyIndex()
-    index.load(synthetic_rows(600), NOW)
+    index.load(synthetic_rows(600))
     return index, index.snapshot()
 
 
@@ -103,7 +106,9 @@ def test_typing_a_filter_refines_and_stays_correct(snapshot) -> None:
 def test_refines() -> None:
     assert refines(Query.parse("fron"), Query.parse("fro"))
     assert refines(Query.parse("fro ring:dev"), Query.parse("fro"))
-    assert not refines(Query.parse("service:fron"), Query.parse("service:fro"))
+    assert refines(Query.parse("service:fron"), Query.parse("service:fro"))  # a substring, typed further
+    assert not refines(Query.parse("service:=fron"), Query.parse("service:=fro"))
+    assert not refines(Query.parse("service:fr*n"), Query.parse("service:fro"))
     assert not refines(Query.parse("!fron"), Query.parse("!fro"))
     assert not refines(Query.parse("fro"), Query.parse("fro ring:dev"))
 
@@ -111,9 +116,9 @@ def test_refines() -> None:
 async def test_haystack_holds_every_searchable_field() -> None:
     store = await story_store()
     index = JourneyIndex()
-    index.load([v[2] for v in store.rows.values()], NOW)
-    for d in index.snapshot().deployments:
-        hay = d.hay
+    index.load([v[2] for v in store.rows.values()])
+    for record in index.snapshot().deployments.records:
+        d, hay = to_plain(record), record.haystack
         assert hay == hay.lower()
         for value in (d.id, d.service, d.ring, d.status, d.author, d.commit, d.image_tag, d.pr,
                       d.merged_by, d.hld_commit, d.manifest_commit, d.pr_title,
@@ -129,7 +134,7 @@ async def test_haystack_holds_every_searchable_field() -> None:
 def test_incremental_update_equals_full_rebuild(sort: str | None, text: str) -> None:
     rows = synthetic_rows(400, seed=9)
     journey = JourneyIndex()
-    journey.load(rows, NOW)
+    journey.load(rows)
     live = TableModel()
     live.set_sort(sort, descending=sort is None)
     live.set_query(text)
@@ -144,7 +149,7 @@ def test_incremental_update_equals_full_rebuild(sort: str | None, text: str) -> 
             changed.append(row)
         changed.append({**synthetic_rows(1, seed=step)[0], "RowKey": f"new{step}",
                         "Timestamp": to_iso(NOW + timedelta(minutes=step, seconds=1))})
-        keys = journey.apply(changed, NOW)
+        keys = journey.apply(changed)
         snap = journey.snapshot(changed=keys)
         assert live.update(snap)
         fresh = TableModel()
@@ -195,11 +200,12 @@ def test_prime_computes_the_value_sets_ahead(snapshot) -> None:
     assert index.values("ring") == sorted({d.ring for d in snap.deployments if d.ring})
 
 
-def test_replace_term_quotes_and_replaces() -> None:
-    assert replace_term("front service:x", "service", "backend") == "front service:backend"
-    assert replace_term("!service:x", "service", "api") == "!service:x service:api"
-    text = replace_term("", "author", "Alice Ng")
-    assert Query.parse(text).terms[0].value == "alice ng"
+def test_a_picked_value_replaces_the_term_and_matches_exactly() -> None:
+    assert with_value("front service:x", "service", "backend") == "front service:=backend"
+    assert with_value("!service:x", "service", "api") == "!service:x service:=api"
+    text = with_value("", "author", "Alice Ng")
+    (term,) = Query.parse(text).terms
+    assert (term.value, term.exact) == ("alice ng", True)
 
 
 def test_remembered_filters_are_forgotten_when_the_data_changes() -> None:
@@ -210,7 +216,7 @@ def test_remembered_filters_are_forgotten_when_the_data_changes() -> None:
     before = len(index)
     changed = [{**rows[0], "RowKey": "brand-new", "imageTag": "img-2new",
                 "Timestamp": to_iso(NOW + timedelta(minutes=1))}]
-    index.update(journey.snapshot(changed=journey.apply(changed, NOW)))
+    index.update(journey.snapshot(changed=journey.apply(changed)))
     assert len(index) == before + 1  # the incremental update filtered the new row in
     index.set_query("img-")
     index.set_query("img-2")  # not the stale remembered result
@@ -227,10 +233,10 @@ def test_free_text_after_priming_and_an_update_covers_the_changed_rows() -> None
     while not index.prime(50):
         pass
     changed = [dict(row, author="Zed Fresh", Timestamp=to_iso(NOW)) for row in rows[:5]]
-    journey.apply(changed, NOW)
+    journey.apply(changed)
     index.update(journey.snapshot(changed=[(r["PartitionKey"], r["RowKey"]) for r in changed]))
     index.set_query("zed fresh")
-    assert sorted(e.id for e in index.view) == sorted(r["RowKey"] for r in changed)
+    assert sorted(e.id for e in index.deployments()) == sorted(r["RowKey"] for r in changed)
     index.set_query("!\"zed fresh\"")
     assert len(index.view) == len(index.base) - 5
 
@@ -288,11 +294,16 @@ def test_a_field_value_no_deployment_has_shows_nothing_at_once(progressive, snap
     _, snap = snapshot
     index = TableModel()
     index.load(snap)
-    index.set_query("ring:q")  # typed halfway to ring:qa
+    index.set_query("ring:=q")  # typed halfway to ring:=qa
     assert len(index) == 0 and index.complete
-    index.set_query("!ring:q")
+    index.set_query("ring:qx")  # no ring holds it
+    assert len(index) == 0 and index.complete
+    index.set_query("!ring:=q")
     index.finish()
     assert len(index) == len(snap.deployments)
+    index.set_query("ring:q")  # a substring: qa
+    index.finish()
+    assert len(index) == sum(1 for d in snap.deployments if d.ring and "q" in d.ring) > 0
 
 
 def test_typing_over_an_unfinished_filter_refines_the_last_finished_one(progressive, snapshot):
@@ -325,7 +336,7 @@ def test_reading_past_the_first_rows_or_updating_finishes_the_search(progressive
     assert index.complete
     index.set_query("img-4")
     changed = [dict(rows[-1], imageTag="img-4new", Timestamp=to_iso(NOW + timedelta(minutes=1)))]
-    index.update(journey.snapshot(changed=journey.apply(changed, NOW)))  # finishes, then updates
+    index.update(journey.snapshot(changed=journey.apply(changed)))  # finishes, then updates
     assert index.complete
     assert [d.key for d in index.deployments()] == [
         d.key for d in Query.parse("img-4").filter(journey.snapshot().deployments)]
@@ -339,11 +350,11 @@ def test_a_ring_first_seen_in_an_update_can_be_filtered_at_once():
     assert index.set_query("ring:canary") and len(index) == 0
     index.set_query("")
     new = [dict(rows[5], env="canary", author="Newt Comer", Timestamp=to_iso(NOW + timedelta(minutes=1)))]
-    index.update(journey.snapshot(changed=journey.apply(new, NOW)))  # ...and an update brings a new one
+    index.update(journey.snapshot(changed=journey.apply(new)))  # ...and an update brings a new one
     index.set_query("ring:canary")
-    assert [d.id for d in index.view] == [rows[5]["RowKey"]]
+    assert [d.id for d in index.deployments()] == [rows[5]["RowKey"]]
     index.set_query("author:\"newt comer\"")
-    assert [d.id for d in index.view] == [rows[5]["RowKey"]]
+    assert [d.id for d in index.deployments()] == [rows[5]["RowKey"]]
     assert "Newt Comer" in index.values("author")
 
 

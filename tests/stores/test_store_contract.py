@@ -29,9 +29,9 @@ from gitops_tui.stores.base import (
 )
 
 from azurite import Azurite, free_port
+from helpers import SPEKTATE
 
-ROOT = Path(__file__).resolve().parent.parent
-SPEKTATE_ROWS = ROOT / "tests" / "fixtures" / "spektate" / "deployments.json"
+SPEKTATE_ROWS = SPEKTATE / "deployments.json"
 SYSTEM = ("Timestamp",)
 
 MakeStore = Callable[..., Awaitable[Store]]

@@ -1,4 +1,7 @@
-"""The merge: rows (real Spektate rows and our own) → deployments."""
+"""The journey rules: rows (real Spektate rows and our own) → deployments.
+
+Each rule is checked on the reference (``domain.rules.build``) and on the fast path
+(``index.journey.merge``, what the monitor and `get` use) alike."""
 
 from __future__ import annotations
 
@@ -7,15 +10,25 @@ from datetime import timedelta
 
 import pytest
 
-from gitops_tui.index.journey import JourneyIndex, merge, overall_status, to_deployment
+from gitops_tui.domain import rules
+from gitops_tui.index.journey import JourneyIndex, merge
 from gitops_tui.domain.timefmt import to_iso
 
 from helpers import FROZEN, spektate_rows
 
 
+BUILDERS = {"reference": lambda rows: rules.build(rows)[0], "fast": merge}
+
+
+@pytest.fixture(params=sorted(BUILDERS), scope="module")
+def build(request):
+    """Rows -> deployments, newest first: both ways."""
+    return BUILDERS[request.param]
+
+
 @pytest.fixture(scope="module")
-def fixture_deployments():
-    return {d.id: d for d in merge(spektate_rows(), FROZEN)}
+def fixture_deployments(build):
+    return {d.id: d for d in build(spektate_rows())}
 
 
 def test_fixture_rows_merge_into_89_deployments(fixture_deployments):
@@ -47,7 +60,7 @@ def test_fixture_row_fields(fixture_deployments):
     ]
     # A legacy row records no results: unknown, never guessed; its only time is the Timestamp.
     assert d.status == "unknown"
-    assert d.started_at is None and d.duration_s is None
+    assert d.started_at is None and d.elapsed_s(FROZEN) is None
     assert to_iso(d.updated_at) == "2019-10-24T21:28:43.902000Z"
 
 
@@ -63,9 +76,9 @@ def test_fixture_orphan_stage2_row_is_not_a_manual_edit(fixture_deployments):
     assert [s.name for s in orphan.stages] == ["hld", "manifest"]
 
 
-def test_fixture_order_is_newest_first():
-    deployments = merge(spektate_rows(), FROZEN)
-    times = [d.updated_iso for d in deployments]
+def test_fixture_order_is_newest_first(build):
+    deployments = build(spektate_rows())
+    times = [d.updated_at for d in deployments]
     assert times == sorted(times, reverse=True)
     assert deployments[0].id == "91304e7b61a7"
 
@@ -101,26 +114,27 @@ def t(minutes: float) -> str:
         (dict(p3="3", hldCommitId="abc1234", p3Status="succeeded"), "succeeded"),
     ],
 )
-def test_overall_status(cols, expected):
-    assert to_deployment(row(**cols), FROZEN).status == expected
+def test_overall_status(build, cols, expected):
+    (d,) = build([row(**cols)])
+    assert d.status == expected
 
 
 def test_overall_status_without_stages_is_unknown():
-    assert overall_status([], None, None) == "unknown"
+    assert rules.overall_status([], False, None) == "unknown"
 
 
-def test_times_and_duration_from_recorded_stages():
-    d = to_deployment(row(p1="1", p1Status="succeeded", p1StartedAt=t(30), p1FinishedAt=t(25),
-                          p2="2", p2Status="succeeded", p2StartedAt=t(20), p2FinishedAt=t(19),
-                          p3="3", p3Status="succeeded", p3StartedAt=t(10), p3FinishedAt=t(5)), FROZEN)
+def test_times_and_duration_from_recorded_stages(build):
+    (d,) = build([row(p1="1", p1Status="succeeded", p1StartedAt=t(30), p1FinishedAt=t(25),
+                      p2="2", p2Status="succeeded", p2StartedAt=t(20), p2FinishedAt=t(19),
+                      p3="3", p3Status="succeeded", p3StartedAt=t(10), p3FinishedAt=t(5))])
     assert d.started_at == FROZEN - timedelta(minutes=30)
-    assert d.duration_s == 25 * 60
-    running = to_deployment(row(p1="1", p1Status="started", p1StartedAt=t(4)), FROZEN)
-    assert running.duration_s == 4 * 60  # measured to the merge's clock while running
+    assert d.elapsed_s(FROZEN) == 25 * 60  # ended: the clock does not count
+    (running,) = build([row(p1="1", p1Status="started", p1StartedAt=t(4))])
+    assert running.elapsed_s(FROZEN) == 4 * 60  # measured to the clock while running
     assert running.elapsed_s(FROZEN + timedelta(minutes=1)) == 5 * 60
 
 
-def test_cluster_sync_counts_ancestors_not_only_the_exact_commit():
+def test_cluster_sync_counts_ancestors_not_only_the_exact_commit(build):
     rows = [
         row(RowKey="a", p3="1", p3Status="succeeded", p3FinishedAt=t(30), manifestCommitId="aaaaaaa"),
         row(RowKey="b", p3="2", p3Status="succeeded", p3FinishedAt=t(20), manifestCommitId="bbbbbbb"),
@@ -130,7 +144,7 @@ def test_cluster_sync_counts_ancestors_not_only_the_exact_commit():
         {"PartitionKey": "p.clusters", "RowKey": "west", "kind": "clusterSync", "cluster": "west",
          "manifestCommitId": "ccccccc", "syncedAt": t(1)},
     ]
-    synced = {d.id: d.synced_clusters for d in merge(rows, FROZEN)}
+    synced = {d.id: d.synced_clusters for d in build(rows)}
     # east applied b (full sha of the short one): a is its ancestor, c is newer.
     assert synced == {"a": ("east", "west"), "b": ("east", "west"), "c": ("west",)}
 
@@ -145,7 +159,7 @@ def test_incremental_apply_matches_a_full_merge(seed):
     rng = random.Random(seed)
     rows = {}
     index = JourneyIndex()
-    index.load([], FROZEN)
+    index.load([])
     for step in range(150):
         batch = []
         for _ in range(rng.choice([1, 1, 2, 5])):
@@ -171,11 +185,11 @@ def test_incremental_apply_matches_a_full_merge(seed):
             new = row(Timestamp=t(400 - step), **cols)
             rows[key] = new
             batch.append(new)
-        index.apply(batch, FROZEN)
+        index.apply(batch)
     def seen(deployments):
-        return [(d.id, d.status, d.duplicates, d.updated_iso, d.synced_clusters) for d in deployments]
+        return [(d.id, d.status, d.duplicates, d.updated_at, d.synced_clusters) for d in deployments]
 
-    expected = seen(merge(rows.values(), FROZEN))
+    expected = seen(rules.build(rows.values())[0])
     got = seen(index.snapshot().deployments)
     assert sorted(got) == sorted(expected)
     assert [d[3] for d in got] == sorted((d[3] for d in got), reverse=True)
@@ -184,14 +198,14 @@ def test_incremental_apply_matches_a_full_merge(seed):
 
 def test_apply_reports_only_what_changed():
     index = JourneyIndex()
-    index.load([row(RowKey=f"{i:012x}", p1=str(i), imageTag=f"i{i}") for i in range(100)], FROZEN)
-    changed = index.apply([row(RowKey=f"{5:012x}", p1="5", imageTag="i5", p1Status="failed", Timestamp=t(-1))], FROZEN)
+    index.load([row(RowKey=f"{i:012x}", p1=str(i), imageTag=f"i{i}") for i in range(100)])
+    changed = index.apply([row(RowKey=f"{5:012x}", p1="5", imageTag="i5", p1Status="failed", Timestamp=t(-1))])
     assert changed == {("p", f"{5:012x}")}
     first = index.snapshot().deployments[0]
     assert (first.id, first.status) == (f"{5:012x}", "failed")
 
 
-def test_values_that_are_not_text_merge_as_their_text():
+def test_values_that_are_not_text_merge_as_their_text(build):
     """Rows built in code may hold numbers, times and None: they read as the stores'
     text rows would (a store always hands over text)."""
     when = FROZEN - timedelta(minutes=5)
@@ -201,10 +215,8 @@ def test_values_that_are_not_text_merge_as_their_text():
         {"PartitionKey": "p", "RowKey": "m1", "p3": 0, "hldCommitId": "abc1234", "manifestCommitId": "def5678"},
     ]
     as_text = [{k: (to_iso(v) if k.endswith("At") else str(v)) for k, v in r.items() if v is not None} for r in odd]
-    got, want = merge(odd, FROZEN), merge(as_text, FROZEN)
-    assert [(d.key, d.hay, d.updated_iso, d.manual_hld_edit, d.status) for d in got] == [
-        (d.key, d.hay, d.updated_iso, d.manual_hld_edit, d.status) for d in want
-    ]
+    got, want = build(odd), build(as_text)
+    assert got == want
     assert {d.key for d in got} == {("p", "7"), ("p", "m1")}
     assert next(d for d in got if d.id == "m1").manual_hld_edit
 
@@ -212,31 +224,35 @@ def test_values_that_are_not_text_merge_as_their_text():
 def loaded_and_applied(rows: list[dict]) -> tuple[JourneyIndex, JourneyIndex]:
     """``rows`` taken as one full load, and one by one as incremental polls."""
     loaded = JourneyIndex()
-    loaded.load(rows, FROZEN)
+    loaded.load(rows)
     applied = JourneyIndex()
-    applied.load([], FROZEN)
+    applied.load([])
     for r in rows:
-        applied.apply([r], FROZEN)
+        applied.apply([r])
     return loaded, applied
 
 
-def test_a_key_written_as_a_cluster_sync_and_then_as_a_deployment_loads_as_apply_takes_it():
+def test_a_key_holds_one_row_the_last_written_whatever_its_kind():
+    """A table keeps one row per key: a sync rewritten as a deployment (or back) is
+    that and nothing else, taken in one load, one by one, or by the reference."""
     cluster = {"PartitionKey": "p", "RowKey": "x", "kind": "clusterSync", "cluster": "c1",
                "manifestCommitId": "aaaaaaa", "syncedAt": t(1)}
-    sync_then_deployment = [cluster, row(RowKey="x", p1="5", imageTag="svc-5", Timestamp=t(2))]
-    loaded, applied = loaded_and_applied(sync_then_deployment)
-    assert set(loaded.deployments) == set(applied.deployments) == {("p", "x")}
-    assert loaded.clusters == applied.clusters and [c.cluster for c in loaded.clusters.values()] == ["c1"]
-    # A valid sync then a row of the same key that is no sync at all keeps the sync.
+    deployment = row(RowKey="x", p1="5", imageTag="svc-5", Timestamp=t(2))
+    for rows, kind in (([cluster, deployment], "deployment"), ([deployment, cluster], "sync")):
+        loaded, applied = loaded_and_applied(rows)
+        reference, syncs = rules.build(rows)
+        for index in (loaded, applied):
+            assert set(index.deployments) == {d.key for d in reference}
+            assert list(index.clusters.values()) == syncs
+        assert (len(reference), len(syncs)) == ((1, 0) if kind == "deployment" else (0, 1))
+    # A valid sync rewritten as a row of the partition that is no sync at all: no sync.
     broken = {"PartitionKey": "p.clusters", "RowKey": "east", "kind": "clusterSync"}
     synced = dict(broken, cluster="east", manifestCommitId="bbbbbbb")
-    index = JourneyIndex()
-    index.load([synced, broken], FROZEN)
-    assert [c.manifest_commit for c in index.clusters.values()] == ["bbbbbbb"]
+    loaded, applied = loaded_and_applied([synced, broken])
+    assert not loaded.clusters and not applied.clusters and not loaded.deployments
     # A row of a cluster partition is a sync with or without kind, wherever it comes.
     loaded, applied = loaded_and_applied([
         synced, {"PartitionKey": "p.clusters", "RowKey": "east", "cluster": "east", "manifestCommitId": "ccccccc"},
-        broken,
     ])
     assert [c.manifest_commit for c in loaded.clusters.values()] == ["ccccccc"]
     assert loaded.clusters == applied.clusters and not loaded.deployments
