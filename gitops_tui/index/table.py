@@ -25,16 +25,16 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterable
-from operator import attrgetter
 
 from gitops_tui.domain.model import ClusterSync, Deployment, Snapshot
 from gitops_tui.domain.overview import ClusterSummary, RingMatrix
 from gitops_tui.index import overview as fast_overview
-from gitops_tui.domain.query import ALIASES, Query
+from gitops_tui.domain.query import Query
 from gitops_tui.index.matching import (
-    FAST_FIELDS, FIELD_OF, RAW_FIELDS, SORT_KEYS, apply_query, matching, refines, sort_key_for,
+    FAST_FIELDS, SORT_KEYS, apply_query, matching, refines, sort_key_for,
 )
 from gitops_tui.index.records import Deployments, Record, to_plain
+from gitops_tui.index.values import ValueSets
 from gitops_tui.runtime.gcpause import gc_paused
 
 Key = tuple[str, str]
@@ -55,7 +55,7 @@ _HEAD_MAX = 25_000
 # -- the index -------------------------------------------------------------------------
 
 
-class TableModel:
+class TableModel(ValueSets):
     """Filtered, sorted deployments of the latest snapshot (see the module docstring)."""
 
     def __init__(self) -> None:
@@ -346,14 +346,6 @@ class TableModel:
                     return True
         return False
 
-    def _distinct_values(self, field: str) -> set[str | None]:
-        """The values a fast field takes over ``base``, as the deployments hold them
-        (kept until ``base`` changes)."""
-        found = self._distinct.get(field)
-        if found is None:
-            found = self._distinct[field] = set(map(attrgetter(field), self.base))
-        return found
-
     def _remember(self, text: str, view: list[Record]) -> None:
         """Keep recent filter results (backspacing over a filter costs nothing), up to
         about four views of everything."""
@@ -386,56 +378,6 @@ class TableModel:
         self.descending = descending
         self.version += 1
 
-    @property
-    def primed(self) -> bool:
-        """Whether the value sets filters and pickers ask for are computed (see
-        :meth:`prime`)."""
-        return self._prime_pos >= len(FAST_FIELDS) + len(RAW_FIELDS)
-
-    def prime(self, budget: int = 1) -> bool:
-        """Compute up to ``budget`` of the value sets the filter and the pickers ask
-        for (each a pass over every deployment), ahead of the first use, in idle time.
-        Returns True when all are done."""
-        jobs = [*((self._distinct_values, f) for f in FAST_FIELDS), *((self.values, f) for f in RAW_FIELDS)]
-        while self._prime_pos < len(jobs) and budget > 0:
-            compute, field = jobs[self._prime_pos]
-            compute(field)
-            self._prime_pos += 1
-            budget -= 1
-        return self.primed
-
-    # -- for the pickers ---------------------------------------------------------------
-
-    def values(self, field: str) -> list[str]:
-        """Distinct values of a field over every deployment (not just the shown ones),
-        as written, for the pickers and the filter's completion. Kept between calls:
-        an update adds the values of the deployments it brings (a value that is gone
-        may linger: harmless for completion)."""
-        name = ALIASES.get(field, field)
-        found = self._values.get(name)
-        if found is None:
-            read = RAW_FIELDS.get(name)
-            if read is None:
-                found = _values_of(self.base, name)
-            else:
-                found = {str(v) for v in map(read, self.base) if v}
-            self._values[name] = found
-        return sorted(found, key=str.lower)
-
-    def _learn(self, entry: Record) -> None:
-        """Add a new deployment's values to the distinct-value caches."""
-        for field, values in self._distinct.items():
-            values.add(getattr(entry, field))
-        for name, values in self._values.items():
-            read = RAW_FIELDS.get(name)
-            if read is not None:
-                value = read(entry)
-                if value:
-                    values.add(str(value))
-            else:
-                values.update(_values_of([entry], name))
-
-
 def _records(snapshot: Snapshot) -> tuple[Record, ...]:
     deployments = snapshot.deployments
     if not isinstance(deployments, Deployments):
@@ -443,15 +385,3 @@ def _records(snapshot: Snapshot) -> tuple[Record, ...]:
             return ()
         raise TypeError("a TableModel reads snapshots published by the index")
     return deployments.records  # type: ignore[return-value]
-
-
-def _values_of(records: Iterable[Record], field: str) -> set[str]:
-    read = FIELD_OF[field]
-    found: set[str] = set()
-    for record in records:
-        value = read(record)
-        if isinstance(value, tuple):
-            found.update(value)
-        elif value:
-            found.add(value)
-    return found

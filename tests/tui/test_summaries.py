@@ -6,7 +6,7 @@ from gitops_tui.index.journey import JourneyIndex
 from gitops_tui.domain.overview import cluster_summaries, ring_matrix
 from gitops_tui.domain.vocab import ring_rank
 
-from .fakes import NOW, story_store
+from .fakes import story_store
 
 
 async def _snapshot():

@@ -9,7 +9,6 @@ not synced there yet (newest first). The view honours the active filter.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 
 from rich.console import Group, RenderableType
@@ -19,7 +18,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from gitops_tui.domain.model import ClusterSync, Deployment
+from gitops_tui.domain.model import Deployment
 from gitops_tui.present import status_label
 from gitops_tui.domain.textsafe import clean
 from gitops_tui.domain.timefmt import relative

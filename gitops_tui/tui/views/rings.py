@@ -9,7 +9,6 @@ active filter. Wider than the screen, it scrolls sideways (←/→).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 
 from rich.console import RenderableType
@@ -19,7 +18,6 @@ from textual.app import ComposeResult
 from textual.containers import ScrollableContainer
 from textual.widgets import Static
 
-from gitops_tui.domain.model import Deployment
 from gitops_tui.present import STATUS_ICONS, STATUS_WORDS
 from gitops_tui.domain.textsafe import clean
 from gitops_tui.domain.timefmt import relative

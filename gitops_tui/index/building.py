@@ -1,0 +1,136 @@
+"""One row → one record: the straight-line code every full load runs 100k times.
+
+The same rules as :func:`gitops_tui.domain.rules.deployment_of` (status, times,
+manual edits, duplicate groups), on a row's projection: the overall status is
+memoised on the few stage-status combinations there are, times stay canonical ISO
+strings (they sort as times do), and repeated services, rings, authors and partitions
+share one string each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from operator import itemgetter
+from sys import intern
+
+from gitops_tui.domain import rules
+from gitops_tui.domain.rows import Row
+from gitops_tui.domain.vocab import PR_CLOSED, PR_STATE_ALIASES, RECORDED_TO_STATUS, UNKNOWN
+from gitops_tui.index.records import HAYSTACK_FIELDS, SEP, Record, RowRecord, haystack
+from gitops_tui.stores.projection import PROJECTED_COLUMNS, PROJECTION_VERSION
+
+Group = str
+assert HAYSTACK_FIELDS[0] == "manifestCommitId" and HAYSTACK_FIELDS[-1] == "clusters"
+
+
+def _status_for(key: tuple[object, object, object, bool]) -> str:
+    """Overall status from (stage1, stage2, stage3, pr closed); a stage is its recorded
+    status, 1 when only its id is there, 0 when absent."""
+    statuses = [
+        RECORDED_TO_STATUS.get(value, UNKNOWN) if isinstance(value, str) else UNKNOWN
+        for value in key[:3]
+        if value
+    ]
+    return rules.overall_status(statuses, bool(key[2]), PR_CLOSED if key[3] else None)
+
+
+# The overall status of each stage-status combination seen (there are few).
+_STATUS_MEMO: dict[tuple[object, object, object, bool], str] = {}
+
+# PROJECTED_COLUMNS behind a version slot, read from a row dict in one C-level call.
+_BLANK: dict[str, str] = {"": PROJECTION_VERSION, **dict.fromkeys(PROJECTED_COLUMNS, "")}
+_pick = itemgetter("", *PROJECTED_COLUMNS)
+
+
+def to_record(row: Row, src: object = None, i: int = 0) -> Record:
+    """One record from one row (no duplicate collapse, no cluster sync).
+
+    ``src``/``i``: where the row is kept (a :class:`~gitops_tui.index.blocks.RowBlock` and
+    its index); by default the record keeps ``row`` itself.
+    """
+    try:
+        values = _pick({**_BLANK, **row})
+        # Every value text? Rows built by hand may hold numbers, times or None. (A
+        # plain row's haystack is built later, so nothing else here would notice.)
+        SEP.join(values)
+        return from_projection(values, row if src is None else src, i)
+    except (TypeError, AttributeError):  # a value that is not text
+        text = {k: rules.text(v) or "" for k, v in row.items() if v is not None}
+        return from_projection(_pick({**_BLANK, **text}), row if src is None else src, i)
+
+
+def from_projection(values: Sequence[str], src: object, i: int = 0) -> Record:
+    """One record from a row's projection (``stores.projection``, split): the version,
+    then ``PROJECTED_COLUMNS`` ("" where absent). ``src``/``i``: the row.
+
+    The hot path of every full load, so it is straight-line code: the overall status is
+    memoised on the few stage-status combinations there are, and times are compared as
+    canonical ISO strings (they sort as times do) and parsed only when asked for.
+    """
+    (
+        _, p1, p2, p3, s1, s2, s3, pr_state, original, stamp, b1, b2, b3, e1, e2, e3,
+        service, env, partition, key, tag, hld, author, commit, pr, merged, manifest, title, _,
+    ) = values
+    state = PR_STATE_ALIASES.get(pr_state)
+    combo = (s1 or (1 if p1 else 0), s2 or (1 if p2 else 0), s3 or (1 if p3 else 0), state == PR_CLOSED)
+    status = _STATUS_MEMO.get(combo)
+    if status is None:
+        status = _STATUS_MEMO[combo] = _status_for(combo)
+
+    updated = original or stamp or ""
+    if s1 or s2 or s3:
+        # The latest event is the last stage's.
+        latest = e3 or b3 or e2 or b2 or e1 or b1
+        if latest and (not updated or latest > updated):
+            updated = latest
+    manual = not p1 and not p2 and not tag and bool(p3)
+    if service:
+        service = _SERVICES.get(service) or _shared(_SERVICES, service, service.rsplit("/", 1)[-1])
+    ring = (_RINGS.get(env) or _shared(_RINGS, env, env.lower())) if env else ""
+    if author:
+        author = _AUTHORS.get(author) or _shared(_AUTHORS, author, author)
+    partition = _PARTITIONS.get(partition) or _shared(_PARTITIONS, partition, partition)
+    # Duplicate group: as rules.duplicate_group, as one string.
+    if p1 or tag:
+        group: str | None = SEP.join(("i", partition, p1, tag, env, hld))
+    elif p3 and hld:
+        group = SEP.join(("m", partition, hld, p3))
+    else:
+        group = None
+    pushed = (updated if e3 == updated else e3) or None  # (one string object when equal)
+    if src.__class__ is dict:  # a plain row: its haystack is built when first searched
+        return RowRecord(
+            src, i, (partition, key), service or None, ring or None, status, state, manual,
+            updated, pushed, author or None, None, (), (), group,
+        )
+    hay = haystack(
+        manifest, p1, tag, pr, merged, p3, key, partition, service, ring,
+        status, author, commit, state or "", hld, title, "manual" if manual else "", p2,
+        "",  # clusters: set by the sync
+    )
+    return Record(
+        src, i, (partition, key), service or None, ring or None, status, state, manual,
+        updated,  # never None: it is the sort key
+        pushed, author or None, hay, (), (), group,
+    )
+
+
+# Services, rings, authors and partitions repeat across 100k rows: each is derived once
+# and the records share one string object per value (a memo lookup is also 5x cheaper
+# than deriving it again).
+_SERVICES: dict[str, str] = {}
+_RINGS: dict[str, str] = {}
+_AUTHORS: dict[str, str] = {}
+_PARTITIONS: dict[str, str] = {}  # (each record's key holds one: 5 MB at 100k rows)
+
+
+def _shared(memo: dict[str, str], value: str, derived: str) -> str:
+    derived = intern(derived)
+    if len(memo) < 50_000:  # unbounded distinct values (a bad writer): stop remembering
+        memo[value] = derived
+    return derived
+
+
+def duplicate_key(row: Row) -> Group | None:
+    """Rows with equal keys are one deployment written more than once (retried stages)."""
+    return to_record(row).group
