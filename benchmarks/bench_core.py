@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import orjson  # noqa: E402
 
-from gitops_tui.index import blocks as rowblocks  # noqa: E402
+from gitops_tui.index.blocks import seal_all  # noqa: E402
 from gitops_tui.config import StoreConfig  # noqa: E402
 from gitops_tui.index.journey import JourneyIndex  # noqa: E402
 from gitops_tui.monitor import Monitor  # noqa: E402
@@ -32,6 +32,12 @@ from gitops_tui.stores.projection import projection  # noqa: E402
 from gitops_tui.stores.base import Page, load_all  # noqa: E402
 from gitops_tui.stores.sqlite import SqliteStore  # noqa: E402
 from gitops_tui.domain.timefmt import to_iso  # noqa: E402
+from gitops_tui.runtime import settings  # noqa: E402
+
+# The merges run as `get` runs them (no cyclic GC), the monitor's load as the live app
+# does (its switch interval; the app's own collector pauses the GC while it runs).
+settings.batch()
+settings.live()
 
 SERVICES = ("frontend", "backend", "api", "worker")
 RINGS = ("dev", "master", "securitybugfix", "prod")
@@ -87,15 +93,14 @@ def time_projected_merge(data: list[dict[str, str]], repeat: int = 5) -> tuple[l
     merges, seals = [], []
     for _ in range(repeat):
         index = JourneyIndex(compact=True)
-        now = datetime.now(UTC)
         gc.collect()
         start = time.perf_counter()
         for page in pages:
-            index.add_page(page, now)
-        index.finish_load(now)
+            index.add_page(page)
+        index.finish_load()
         merges.append(time.perf_counter() - start)
         start = time.perf_counter()
-        rowblocks.seal_all(index.take_open_blocks())
+        seal_all(index.take_open_blocks())
         seals.append(time.perf_counter() - start)
     return merges, seals
 

@@ -38,6 +38,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 T_IMPORT = time.perf_counter()
+from gitops_tui.runtime import settings  # noqa: E402
+
+settings.live()  # as `watch` does, before Textual is imported
 from gitops_tui.config import Config, StoreConfig  # noqa: E402
 from gitops_tui.domain.rows import CLUSTER_SYNC_KIND, cluster_partition  # noqa: E402
 from gitops_tui.monitor import Monitor  # noqa: E402

@@ -117,80 +117,72 @@ class Monitor:
         self.settled = False
         joining: asyncio.Future[list[RowBlock]] | None = None
         sealing: asyncio.Future[None] | None = None
-        switch = sys.getswitchinterval()
-        # The compressing thread needs the GIL for a moment between blocks; with the
-        # default 5 ms switch interval it waited more than it worked.
-        sys.setswitchinterval(min(switch, 0.0005))
-        settling: asyncio.Future[None] | None = None  # restores the interval when it ends
+        # (The compressing thread needs the GIL for a moment between blocks: the live
+        # app runs with a short switch interval, see runtime.settings.)
         try:
-            try:
-                await self._bounded(self.store.open())
-                cursor = await self._bounded(self.store.cursor_now())
-                index = JourneyIndex(compact=True)
-                loaded = 0
-                # A store that can hand over projections (SQLite) spares the journey the decode.
-                scan = self.store.scan_projected if isinstance(self.store, ProjectedScan) else self.store.scan
-                pages = scan(self.page_size, first_page=self.first_page).__aiter__()
-                shown = 0.0
-                while True:
-                    try:
-                        page = await self._bounded(pages.__anext__())
-                    except StopAsyncIteration:
-                        break
-                    first = not loaded
-                    loaded += len(page)
-                    self.status = replace(self.status, rows_loaded=loaded)
-                    if first:
-                        preview = JourneyIndex()
-                        preview.load(page)
-                        self.snapshot = preview.snapshot(total_rows=loaded, loaded=False)
-                    if joining is not None:  # one page at a time: the index is not thread-safe
-                        sealing = asyncio.ensure_future(_seal_after(sealing, await joining))
-                    joining = asyncio.ensure_future(asyncio.to_thread(_join_page, index, page))
-                    del page
-                    # Progress a few times a second: a redraw per page slowed the load by a third.
-                    if first or time.perf_counter() - shown >= PROGRESS_EVERY_S:
-                        shown = time.perf_counter()
-                        self._publish()
-                        await asyncio.sleep(0)  # let the view draw
-                if joining is not None:
+            await self._bounded(self.store.open())
+            cursor = await self._bounded(self.store.cursor_now())
+            index = JourneyIndex(compact=True)
+            loaded = 0
+            # A store that can hand over projections (SQLite) spares the journey the decode.
+            scan = self.store.scan_projected if isinstance(self.store, ProjectedScan) else self.store.scan
+            pages = scan(self.page_size, first_page=self.first_page).__aiter__()
+            shown = 0.0
+            while True:
+                try:
+                    page = await self._bounded(pages.__anext__())
+                except StopAsyncIteration:
+                    break
+                first = not loaded
+                loaded += len(page)
+                self.status = replace(self.status, rows_loaded=loaded)
+                if first:
+                    preview = JourneyIndex()
+                    preview.load(page)
+                    self.snapshot = preview.snapshot(total_rows=loaded, loaded=False)
+                if joining is not None:  # one page at a time: the index is not thread-safe
                     sealing = asyncio.ensure_future(_seal_after(sealing, await joining))
-                await asyncio.to_thread(index.finish_load)
-            except (StoreError, OSError) as exc:
-                # Let the worker threads end first.
-                await asyncio.gather(*(f for f in (joining, sealing) if f is not None), return_exceptions=True)
-                return self._failed(exc)
-            self.index = index
-            self.cursor = cursor
-            self.loaded = True
-            self.snapshot = index.snapshot(loaded=True)
-            self.status = PollStatus(
-                state=OK,
-                last_ok=self.clock(),
-                rows_loaded=loaded,
-                poll_ms=(time.perf_counter() - started) * 1000,
-            )
-            # Published before the last pages are compressed (100-300 ms at 100k rows): a
-            # block reads the same open or sealed, and the next poll waits for this one.
-            # The compressing goes on to its end even if this load is cancelled (the
-            # index is kept: nothing would compress its open blocks later).
-            settling = asyncio.ensure_future(self._settle(sealing, switch))
-            update = self._publish()
-            await asyncio.shield(settling)
-            return update
-        finally:
-            if settling is None:
-                sys.setswitchinterval(switch)
+                joining = asyncio.ensure_future(asyncio.to_thread(_join_page, index, page))
+                del page
+                # Progress a few times a second: a redraw per page slowed the load by a third.
+                if first or time.perf_counter() - shown >= PROGRESS_EVERY_S:
+                    shown = time.perf_counter()
+                    self._publish()
+                    await asyncio.sleep(0)  # let the view draw
+            if joining is not None:
+                sealing = asyncio.ensure_future(_seal_after(sealing, await joining))
+            await asyncio.to_thread(index.finish_load)
+        except (StoreError, OSError) as exc:
+            # Let the worker threads end first.
+            await asyncio.gather(*(f for f in (joining, sealing) if f is not None), return_exceptions=True)
+            return self._failed(exc)
+        self.index = index
+        self.cursor = cursor
+        self.loaded = True
+        self.snapshot = index.snapshot(loaded=True)
+        self.status = PollStatus(
+            state=OK,
+            last_ok=self.clock(),
+            rows_loaded=loaded,
+            poll_ms=(time.perf_counter() - started) * 1000,
+        )
+        # Published before the last pages are compressed (100-300 ms at 100k rows): a
+        # block reads the same open or sealed, and the next poll waits for this one.
+        # The compressing goes on to its end even if this load is cancelled (the
+        # index is kept: nothing would compress its open blocks later).
+        settling = asyncio.ensure_future(self._settle(sealing))
+        update = self._publish()
+        await asyncio.shield(settling)
+        return update
 
-    async def _settle(self, sealing: asyncio.Future[None] | None, switch: float) -> None:
-        """The end of a full load, after it is published: the last pages compressed, the
-        freed heap returned to the OS, the switch interval restored; ``settled``."""
+    async def _settle(self, sealing: asyncio.Future[None] | None) -> None:
+        """The end of a full load, after it is published: the last pages compressed and
+        the freed heap returned to the OS; ``settled``."""
         try:
             if sealing is not None:
                 await sealing
             await asyncio.to_thread(release_free_memory)
         finally:
-            sys.setswitchinterval(switch)
             self.settled = True
 
     async def poll(self) -> Update:

@@ -28,6 +28,7 @@ class Command:
     help: str
     add_arguments: Callable[[argparse.ArgumentParser], None]
     run: Callable[[argparse.Namespace, Config], int]
+    live: bool = False  # the live app (runtime.settings.live), else a one-shot command
 
 
 def with_store_overrides(config: Config, args: argparse.Namespace) -> Config:

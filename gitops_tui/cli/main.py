@@ -9,6 +9,7 @@ from gitops_tui.cli.commands import BY_NAME
 from gitops_tui.cli.common import CliError
 from gitops_tui.cli.parser import build_parser
 from gitops_tui.config import ConfigError, load_config
+from gitops_tui.runtime import settings
 from gitops_tui.stores.base import StoreError
 
 DEFAULT_COMMAND = "watch"
@@ -20,6 +21,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = BY_NAME[args.command or DEFAULT_COMMAND]
     try:
         config = load_config(getattr(args, "config", None))
+        (settings.live if command.live else settings.batch)()
         return command.run(args, config)
     except ConfigError as exc:
         print(f"gitops-tui: config error: {exc}", file=sys.stderr)

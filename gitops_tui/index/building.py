@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from operator import itemgetter
-from sys import intern
 
 from gitops_tui.domain import rules
 from gitops_tui.domain.rows import Row
@@ -125,7 +124,6 @@ _PARTITIONS: dict[str, str] = {}  # (each record's key holds one: 5 MB at 100k r
 
 
 def _shared(memo: dict[str, str], value: str, derived: str) -> str:
-    derived = intern(derived)
     if len(memo) < 50_000:  # unbounded distinct values (a bad writer): stop remembering
         memo[value] = derived
     return derived

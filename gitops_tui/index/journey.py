@@ -25,7 +25,6 @@ from gitops_tui.index.building import Group, duplicate_key, from_projection, to_
 from gitops_tui.index.groups import DuplicateGroups
 from gitops_tui.index.records import SEP, Deployments, Record
 from gitops_tui.index.syncing import ClusterSyncing, CommitKey
-from gitops_tui.runtime.gcpause import gc_paused
 from gitops_tui.stores.projection import PROJECTION_VERSION
 
 Key = tuple[str, str]
@@ -110,41 +109,40 @@ class JourneyIndex(DuplicateGroups, ClusterSyncing):
         self._open_blocks.extend(blocks)
         built = self._built
         kind = CLUSTER_SYNC_KIND
-        with gc_paused():
-            if projections is None and not blocks:  # plain rows (get, import): one pass in C
-                start = len(built)
-                built.extend(map(to_record, rows))
-                if kind in map(dict.get, rows, repeat("kind")):
-                    self._cluster_kind.extend(start + j for j, row in enumerate(rows) if row.get("kind") == kind)
-                return
-            version = PROJECTION_VERSION + SEP
-            none = ("",) * width
-            append = built.append
-            starts = methodcaller("startswith", version)
-            for b, block in enumerate(blocks):
-                start = b * width
-                lines = projections[start:start + width] if projections is not None else none[: len(block)]
-                if all(map(starts, lines)):  # the common case: the whole block in C-level maps
-                    count = len(built)
-                    built.extend(map(from_projection, map(str.split, lines, repeat(SEP)),
-                                     repeat(block), range(len(lines))))
-                    if any(map(_is_cluster_line, lines)):
-                        self._cluster_kind.extend(
-                            count + k for k, line in enumerate(lines) if _is_cluster_line(line)
-                        )
-                    continue
-                for k, line in enumerate(lines):
-                    if line.startswith(version):
-                        values = line.split(SEP)
-                        deployment = from_projection(values, block, k)
-                        cluster = values[-1] == kind
-                    else:  # a row written before projections existed, or a store without them
-                        row = rows[start + k] if projections is None else orjson.loads(block.doc(k))
-                        deployment = to_record(row, block, k)
-                        cluster = row.get("kind") == kind
-                    append(deployment)
-                    if cluster:
-                        self._cluster_kind.append(len(built) - 1)
+        if projections is None and not blocks:  # plain rows (get, import): one pass in C
+            start = len(built)
+            built.extend(map(to_record, rows))
+            if kind in map(dict.get, rows, repeat("kind")):
+                self._cluster_kind.extend(start + j for j, row in enumerate(rows) if row.get("kind") == kind)
+            return
+        version = PROJECTION_VERSION + SEP
+        none = ("",) * width
+        append = built.append
+        starts = methodcaller("startswith", version)
+        for b, block in enumerate(blocks):
+            start = b * width
+            lines = projections[start:start + width] if projections is not None else none[: len(block)]
+            if all(map(starts, lines)):  # the common case: the whole block in C-level maps
+                count = len(built)
+                built.extend(map(from_projection, map(str.split, lines, repeat(SEP)),
+                                 repeat(block), range(len(lines))))
+                if any(map(_is_cluster_line, lines)):
+                    self._cluster_kind.extend(
+                        count + k for k, line in enumerate(lines) if _is_cluster_line(line)
+                    )
+                continue
+            for k, line in enumerate(lines):
+                if line.startswith(version):
+                    values = line.split(SEP)
+                    deployment = from_projection(values, block, k)
+                    cluster = values[-1] == kind
+                else:  # a row written before projections existed, or a store without them
+                    row = rows[start + k] if projections is None else orjson.loads(block.doc(k))
+                    deployment = to_record(row, block, k)
+                    cluster = row.get("kind") == kind
+                append(deployment)
+                if cluster:
+                    self._cluster_kind.append(len(built) - 1)
 
     def take_open_blocks(self) -> list[RowBlock]:
         """Blocks filled since the last call, for the caller to seal (e.g. in a thread)."""
@@ -158,24 +156,23 @@ class JourneyIndex(DuplicateGroups, ClusterSyncing):
         100k keys and groups took a sixth of the load.
         """
         built, self._built = self._built, []
-        with gc_paused():
-            keys = list(map(_key_of, built))
-            deployments = self.deployments = dict(zip(keys, built))
-            self._take_cluster_rows(built, keys)
-            del built, keys
-            values = list(deployments.values())
-            groups = list(map(_group_of, values))
-            # The first member of each group (reversed: a dict keeps the last value).
-            first = self._first = dict(zip(reversed(groups), reversed(deployments)))
-            first.pop(None, None)  # type: ignore[call-overload]
-            if len(first) < len(groups) - groups.count(None):  # rare: retried stages
-                self._collapse_loaded(values)
-            del groups
-            if self.clusters:
-                # Nothing is published before the first generation: set in place.
-                self._find_carriers(deployments.values())
-                self._sync_all(list(deployments.values()))
-            self._ordered = sorted(deployments.values(), key=order_key)
+        keys = list(map(_key_of, built))
+        deployments = self.deployments = dict(zip(keys, built))
+        self._take_cluster_rows(built, keys)
+        del built, keys
+        values = list(deployments.values())
+        groups = list(map(_group_of, values))
+        # The first member of each group (reversed: a dict keeps the last value).
+        first = self._first = dict(zip(reversed(groups), reversed(deployments)))
+        first.pop(None, None)  # type: ignore[call-overload]
+        if len(first) < len(groups) - groups.count(None):  # rare: retried stages
+            self._collapse_loaded(values)
+        del groups
+        if self.clusters:
+            # Nothing is published before the first generation: set in place.
+            self._find_carriers(deployments.values())
+            self._sync_all(list(deployments.values()))
+        self._ordered = sorted(deployments.values(), key=order_key)
         self.generation += 1
 
     def _take_cluster_rows(self, built: list[Record], keys: list[Key]) -> None:

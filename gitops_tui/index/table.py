@@ -35,7 +35,6 @@ from gitops_tui.index.matching import (
 )
 from gitops_tui.index.records import Deployments, Record, to_plain
 from gitops_tui.index.values import ValueSets
-from gitops_tui.runtime.gcpause import gc_paused
 
 Key = tuple[str, str]
 
@@ -169,14 +168,13 @@ class TableModel(ValueSets):
 
     def load(self, snapshot: Snapshot) -> None:
         """Take a whole snapshot."""
-        with gc_paused():
-            base = list(reversed(_records(snapshot)))  # the journey's order, ascending
-            entries = {d.key: d for d in base}
-            if self.sort_column is not None:
-                # Stable, on the journey's order: ties stay by last update, as the
-                # full key (column, update) that bisect uses has them. Sorting on the
-                # column alone compares single values: about twice as fast.
-                base.sort(key=SORT_KEYS[self.sort_column])
+        base = list(reversed(_records(snapshot)))  # the journey's order, ascending
+        entries = {d.key: d for d in base}
+        if self.sort_column is not None:
+            # Stable, on the journey's order: ties stay by last update, as the
+            # full key (column, update) that bisect uses has them. Sorting on the
+            # column alone compares single values: about twice as fast.
+            base.sort(key=SORT_KEYS[self.sort_column])
         self.snapshot = snapshot
         self.entries = entries
         self.base = base
@@ -364,15 +362,14 @@ class TableModel(ValueSets):
         if column != self.sort_column:
             self.sort_column = column
             self._key = sort_key_for(column)
-            with gc_paused():
-                if self.snapshot is not None:
-                    # From the journey's own order (ties as it keeps them) …
-                    entries = self.entries
-                    self.base = [entries[d.key] for d in reversed(_records(self.snapshot))]
-                    if column is not None:  # … a stable sort on the column alone
-                        self.base.sort(key=SORT_KEYS[column])
-                else:
-                    self.base.sort(key=self._key)
+            if self.snapshot is not None:
+                # From the journey's own order (ties as it keeps them) …
+                entries = self.entries
+                self.base = [entries[d.key] for d in reversed(_records(self.snapshot))]
+                if column is not None:  # … a stable sort on the column alone
+                    self.base.sort(key=SORT_KEYS[column])
+            else:
+                self.base.sort(key=self._key)
             self._memo.clear()  # (the distinct values stay: same deployments)
             self.view = apply_query(self.query, self.base) if self.query else list(self.base)
         self.descending = descending

@@ -32,7 +32,6 @@ from typing import Any
 import orjson
 
 from gitops_tui.config import StoreConfig
-from gitops_tui.runtime.gcpause import gc_paused
 from gitops_tui.domain.rows import KNOWN_COLUMNS, Row, cluster_partition
 from gitops_tui.stores.projection import RECORD_SEP, projection
 from gitops_tui.domain.timefmt import to_iso, utcnow
@@ -194,9 +193,8 @@ class SqliteStore:
     @staticmethod
     def _rows(fetched: list[tuple[bytes, Any]]) -> Page:
         loads = orjson.loads
-        with gc_paused():
-            docs = [doc for doc, *_ in fetched]
-            return Page([loads(doc) for doc in docs], docs)
+        docs = [doc for doc, *_ in fetched]
+        return Page([loads(doc) for doc in docs], docs)
 
     async def scan(self, page_size: int = 1000, first_page: int | None = None) -> AsyncIterator[Page]:
         """Newest writes first, keyset-paged on the change counter.

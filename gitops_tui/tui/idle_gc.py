@@ -17,7 +17,6 @@ import gc
 import time
 from collections.abc import Callable
 
-from gitops_tui.runtime import gcpause
 
 IDLE_S = 0.5  # no key or mouse input for this long: the user is reading, not typing
 MIN_PENDING = 10_000  # container allocations since the last collection worth a collection
@@ -32,15 +31,18 @@ class IdleCollector:
         self.collections = 0
         self._last_input = clock()
         self._running = False
+        self._was_enabled = True
 
     def start(self) -> None:
         if not self._running:
-            gcpause.pause()  # (shared with the load's worker threads: see gcpause)
+            self._was_enabled = gc.isenabled()
+            gc.disable()
             self._running = True
 
     def stop(self) -> None:
         if self._running:
-            gcpause.resume()
+            if self._was_enabled:
+                gc.enable()
             self._running = False
 
     def touch(self) -> None:
@@ -49,7 +51,7 @@ class IdleCollector:
 
     def tick(self) -> bool:
         """Collect now if the user is idle and enough has been allocated; True if it did."""
-        if not self._running or gcpause.held() > 1:  # (a bulk load is pausing it too)
+        if not self._running:
             return False
         pending = gc.get_count()[0]  # containers allocated, less freed, since the last one
         idle = self.clock() - self._last_input >= IDLE_S

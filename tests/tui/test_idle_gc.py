@@ -62,46 +62,19 @@ async def test_the_app_pauses_the_collector_while_it_runs_and_restores_it() -> N
     assert gc.isenabled()
 
 
-def test_a_load_pausing_the_collector_in_a_thread_does_not_turn_it_back_on() -> None:
+def test_a_load_in_a_worker_thread_leaves_the_apps_pause_alone() -> None:
     import threading
 
-    from gitops_tui.runtime.gcpause import gc_paused
+    from gitops_tui.index.journey import JourneyIndex
 
-    assert gc.isenabled()
-    inside, leave = threading.Event(), threading.Event()
-
-    def load_page() -> None:  # a worker thread of a full load, begun before the app mounted
-        with gc_paused():
-            inside.set()
-            leave.wait(5)
-
-    worker = threading.Thread(target=load_page)
-    worker.start()
-    inside.wait(5)
     collector = IdleCollector()
     collector.start()
-    leave.set()
-    worker.join()
-    assert not gc.isenabled()  # the app still holds its pause
-    collector.stop()
-    assert gc.isenabled()
-
-
-def test_no_collection_while_a_bulk_load_holds_a_pause_too(monkeypatch) -> None:
-    from gitops_tui.runtime import gcpause
-
-    monkeypatch.setattr(idle_gc, "MIN_PENDING", 1_000)
-    clock = Clock()
-    collector = IdleCollector(clock)
-    collector.start()
     try:
-        make_garbage(5_000)
-        clock.now += idle_gc.IDLE_S
-        gcpause.pause()  # a load's worker thread, building 100k deployments
-        try:
-            assert not collector.tick()
-        finally:
-            gcpause.resume()
-        assert collector.tick()
+        rows = [{"PartitionKey": "p", "RowKey": f"{i:06d}", "p1": str(i), "imageTag": f"t-{i}"} for i in range(3000)]
+        worker = threading.Thread(target=lambda: JourneyIndex(compact=True).load(rows))
+        worker.start()
+        worker.join()
+        assert not gc.isenabled()  # the app still holds its pause
     finally:
         collector.stop()
+    assert gc.isenabled()

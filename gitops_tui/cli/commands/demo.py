@@ -40,4 +40,4 @@ def run(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
-COMMAND = Command("demo", "open the monitor on a fresh embedded store filled live by a simulator", _arguments, run)
+COMMAND = Command("demo", "open the monitor on a fresh embedded store filled live by a simulator", _arguments, run, live=True)

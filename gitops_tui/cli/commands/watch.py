@@ -23,4 +23,4 @@ def run(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
-COMMAND = Command("watch", "open the live monitor on the configured store (the default command)", _arguments, run)
+COMMAND = Command("watch", "open the live monitor on the configured store (the default command)", _arguments, run, live=True)
