@@ -12,7 +12,6 @@ _BEING_SPLIT = {
     "index/journey.py",
     "index/table.py",
     "stores/azure_table.py",
-    "writer.py",
     "tui/widgets/deployment_table.py",
 }
 
