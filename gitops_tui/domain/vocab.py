@@ -29,6 +29,17 @@ RECORDED_STATUSES: tuple[str, ...] = ("started", "succeeded", "failed", "cancele
 RECORDED_TO_STATUS: dict[str, str] = {
     "started": IN_PROGRESS, "succeeded": SUCCEEDED, "failed": FAILED, "canceled": CANCELED,
 }
+# How CI systems spell a result (lower-cased, without "-" and " "): pipelines pass theirs
+# straight through and `record` stores the recorded status it means.
+RECORDED_STATUS_ALIASES: dict[str, str] = {
+    "started": "started", "start": "started", "running": "started", "inprogress": "started",
+    "in_progress": "started", "pending": "started", "queued": "started",
+    "succeeded": "succeeded", "success": "succeeded", "successful": "succeeded",
+    "passed": "succeeded", "ok": "succeeded", "succeededwithissues": "succeeded",
+    "failed": "failed", "failure": "failed", "error": "failed", "errored": "failed",
+    "canceled": "canceled", "cancelled": "canceled", "skipped": "canceled",
+    "abandoned": "canceled", "stopped": "canceled",
+}
 
 # Pull-request states, and how providers spell them (Azure DevOps: active/completed/
 # abandoned; Bitbucket: declined). The writer normalises with it, the reader too.

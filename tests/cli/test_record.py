@@ -14,7 +14,8 @@ import pytest
 from gitops_tui.config import StoreConfig
 from gitops_tui.index.journey import merge
 from gitops_tui.domain.rows import BEDROCK_COLUMNS
-from gitops_tui.writer import RecordError, StageRecord, infer_stage, normalize_status, record
+from gitops_tui.writer import RecordError, StageRecord, record
+from gitops_tui.writer.stage_record import infer_stage, normalize_status
 from gitops_tui.stores import make_store
 from gitops_tui.stores.base import load_all
 from helpers import FROZEN, ROOT, run_cli, sqlite_config

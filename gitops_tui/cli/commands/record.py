@@ -18,7 +18,8 @@ from typing import Any
 
 from gitops_tui.cli.common import CliError, Command, open_store, with_store_overrides
 from gitops_tui.config import Config
-from gitops_tui.writer import STAGES, NothingToUpdate, RecordError, StageRecord, record
+from gitops_tui.writer import NothingToUpdate, RecordError, StageRecord, record
+from gitops_tui.writer.stage_record import STAGES
 
 BEDROCK = "bedrock deployment create flags (same names, same meaning)"
 OURS = "gitops-tui additions"
