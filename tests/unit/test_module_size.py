@@ -13,7 +13,6 @@ _BEING_SPLIT = {
     "index/table.py",
     "stores/azure_table.py",
     "writer.py",
-    "tui/widgets/deployment_table.py",
 }
 
 
