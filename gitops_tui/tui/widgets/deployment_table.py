@@ -4,103 +4,25 @@ Textual's DataTable measures every cell of every row (seconds at 10k rows); this
 widget draws row ``y`` from the in-memory :class:`~gitops_tui.index.table.TableModel`
 when Textual asks for line ``y`` (``render_line``), so a frame costs O(rows on screen)
 whatever the total, as toolong does for huge logs. Line 0 is the header; the virtual
-height is ``rows + 1``.
-
-Every cell text comes from :func:`gitops_tui.present.cells` (already cleaned of
-escape sequences and control characters) and goes out as a plain ``Segment``: it is
-never parsed as markup.
+height is ``rows + 1``. Which columns fit is :mod:`.column_layout`; painting a line,
+and the caches that make a frame cheap, is :mod:`.row_painter`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
-from rich.cells import cell_len, set_cell_size
-from rich.segment import Segment
-from rich.style import Style
 from textual import events
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from gitops_tui.domain.model import Deployment
-from gitops_tui.present import COLUMNS, NARROW, cells
 from gitops_tui.domain.timefmt import utcnow
 from gitops_tui.index.table import Key, TableModel
 from gitops_tui.tui.bindings import bindings_for
-
-HEADERS = dict((key, header) for header, key in COLUMNS)
-WIDE_COLUMNS = tuple(key for _, key in COLUMNS)
-NARROW_COLUMNS = tuple(key for _, key in COLUMNS if key in NARROW)
-# Below this many columns (the table's content width) the table shows present.NARROW.
-NARROW_BELOW = 140
-# (min, max) width of each column; widths start from the content on screen.
-WIDTHS: dict[str, tuple[int, int]] = {
-    "state": (13, 13),
-    "service": (7, 22),
-    "ring": (6, 14),
-    "author": (6, 18),
-    "image": (8, 22),
-    "metadata": (16, 40),
-    "pr": (6, 14),
-    "merged_by": (6, 16),
-    "manifest": (8, 32),
-    "updated": (8, 20),
-    "clusters": (7, 30),
-}
-STATUS_CLASSES = {
-    "succeeded": "deployment-table--succeeded",
-    "in_progress": "deployment-table--in-progress",
-    "waiting": "deployment-table--waiting",
-    "failed": "deployment-table--failed",
-    "canceled": "deployment-table--canceled",
-    "unknown": "deployment-table--unknown",
-}
-
-
-def fit(text: str, width: int) -> str:
-    """``text`` padded or cut (with an ellipsis) to exactly ``width`` cells."""
-    length = cell_len(text)
-    if length == width:
-        return text
-    if length < width:
-        return text + " " * (width - length)
-    if width <= 1:
-        return set_cell_size(text, width)
-    return set_cell_size(text, width - 1) + "…"
-
-
-def layout_columns(columns: tuple[str, ...], natural: dict[str, int], width: int) -> list[tuple[str, int]]:
-    """Column widths that fit ``width`` (one space between columns): each column gets
-    its natural width within its (min, max); the widest give way first when short."""
-    widths = {c: max(WIDTHS[c][0], min(WIDTHS[c][1], natural.get(c, 0))) for c in columns}
-    excess = sum(widths.values()) + len(columns) - 1 - width
-    while excess > 0:
-        shrinkable = [c for c in columns if widths[c] > WIDTHS[c][0]]
-        if not shrinkable:
-            break
-        widest = max(shrinkable, key=lambda c: widths[c] - WIDTHS[c][0])
-        widths[widest] -= 1
-        excess -= 1
-    return [(c, widths[c]) for c in columns]
-
-
-@dataclass(slots=True)
-class _Frame:
-    """What every line of one rendering shares (see the rendering notes below)."""
-
-    width: int
-    layout: list[tuple[str, int]]
-    version: int  # of the index the layout was made for
-    now: datetime
-    base: Style
-    header: Style
-    sorted: Style
-    empty: Style
-    cursor: Style
-    status: dict[str, Style]
+from gitops_tui.tui.widgets.column_layout import columns_for
+from gitops_tui.tui.widgets.row_painter import STATUS_CLASSES, Frame, RowPainter
 
 
 class DeploymentTable(ScrollView, can_focus=True, inherit_bindings=False):
@@ -159,9 +81,7 @@ class DeploymentTable(ScrollView, can_focus=True, inherit_bindings=False):
         self.now: datetime = utcnow()
         self.cursor = 0
         self.empty_message = "Loading…"
-        self._frame: _Frame | None = None
-        self._cells: dict[int, tuple[Deployment, datetime, dict[str, str]]] = {}
-        self._strips: dict[tuple[int, bool], tuple[Deployment, Strip]] = {}
+        self._lines = RowPainter()
 
     # -- geometry ------------------------------------------------------------------
 
@@ -172,13 +92,14 @@ class DeploymentTable(ScrollView, can_focus=True, inherit_bindings=False):
 
     @property
     def top_row(self) -> int:
+        """The data row drawn just under the header."""
         return int(self.scroll_offset.y)
 
     def _content_width(self) -> int:
         return max(1, self.scrollable_content_region.width)
 
     def on_resize(self, event: events.Resize) -> None:
-        self._frame = None
+        self._lines.invalidate()
         self._sync_size()
         self._scroll_cursor_into_view()
 
@@ -204,6 +125,7 @@ class DeploymentTable(ScrollView, can_focus=True, inherit_bindings=False):
 
     @property
     def cursor_key(self) -> Key | None:
+        """The key of the deployment under the cursor (None if the table is empty)."""
         if 0 <= self.cursor < len(self.index):
             return self.index.key_at(self.cursor)
         return None
@@ -249,6 +171,7 @@ class DeploymentTable(ScrollView, can_focus=True, inherit_bindings=False):
     # -- cursor ----------------------------------------------------------------------
 
     def move_cursor(self, row: int) -> None:
+        """The cursor to ``row`` (clamped to the table), scrolled into view."""
         n = len(self.index)
         row = max(0, min(row, n - 1))
         if row == self.cursor:
@@ -292,13 +215,10 @@ class DeploymentTable(ScrollView, can_focus=True, inherit_bindings=False):
         if key is not None:
             self.post_message(self.Opened(key))
 
-    def _columns(self) -> tuple[str, ...]:
-        return NARROW_COLUMNS if self._content_width() < NARROW_BELOW else WIDE_COLUMNS
-
     def action_sort_next(self) -> None:
         """Cycle the sort column: Last Updated (the default), then the columns on
         screen from the left."""
-        columns = ["updated", *(c for c in self._columns() if c != "updated")]
+        columns = ["updated", *(c for c in columns_for(self._content_width()) if c != "updated")]
         current = self.index.sort_column or "updated"
         nxt = columns[(columns.index(current) + 1) % len(columns)] if current in columns else columns[0]
         self.index.set_sort(nxt, descending=(nxt == "updated"))
@@ -337,34 +257,17 @@ class DeploymentTable(ScrollView, can_focus=True, inherit_bindings=False):
         self._invalidate()  # CSS or theme changed: styles of every line
 
     # -- rendering ---------------------------------------------------------------------
-    #
-    # Textual calls render_line once per line on screen; whatever is the same for all
-    # lines (width, column layout, styles) is kept in a _Frame, rebuilt only when the
-    # size, focus, CSS/theme, data or clock changes, and each row's Strip is cached by
-    # its entry until then. Scrolling or an update that shifts rows draws from cache.
 
     def _invalidate(self) -> None:
-        self._frame = None
-        self._strips.clear()
+        self._lines.invalidate()
         self.refresh()
 
-    def cells_of(self, entry: Deployment) -> dict[str, str]:
-        found = self._cells.get(id(entry))
-        if found is not None and found[0] is entry and found[1] == self.now:
-            return found[2]
-        if len(self._cells) > 4000:
-            self._cells.clear()
-        values = cells(entry, self.now)
-        self._cells[id(entry)] = (entry, self.now, values)
-        return values
-
-    def _make_frame(self) -> _Frame:
-        width = self._content_width()
+    def _make_frame(self) -> Frame:
         base = self.rich_style
         style = self.get_component_rich_style
         cursor = "deployment-table--cursor" if self.has_focus else "deployment-table--cursor-blurred"
-        frame = _Frame(
-            width=width,
+        return self._lines.begin(Frame(
+            width=self._content_width(),
             layout=[],
             version=-1,
             now=self.now,
@@ -374,102 +277,30 @@ class DeploymentTable(ScrollView, can_focus=True, inherit_bindings=False):
             empty=base + style("deployment-table--empty"),
             cursor=base + style(cursor),
             status={status: base + style(name) for status, name in STATUS_CLASSES.items()},
-        )
-        self._frame = frame
-        self._strips.clear()
-        return frame
+        ))
 
-    def _relayout(self, frame: _Frame) -> None:
-        """Column widths from the content on screen (and the first rows), on each new
-        version of the index; cached strips stay valid if the widths did not change."""
-        columns = self._columns()
-        sorted_on = self.index.sort_column or "updated"
-        natural = {c: cell_len(HEADERS[c]) + (2 if c == sorted_on else 0) for c in columns}
+    def _relayout(self, frame: Frame) -> None:
         top, rows = self.top_row, self.page_rows
         sample = self.index.window(top, top + rows) + self.index.window(0, 60)
-        for entry in sample:
-            values = self.cells_of(entry)
-            for c in columns:
-                length = cell_len(values[c])
-                if length > natural[c]:
-                    natural[c] = length
-        layout = layout_columns(columns, natural, frame.width)
-        if layout != frame.layout:
-            frame.layout = layout
-            self._strips.clear()
-        frame.version = self.index.version
+        self._lines.relayout(frame, columns_for(self._content_width()), self.index.sort_column or "updated",
+                             sample, self.index.version)
 
     def render_line(self, y: int) -> Strip:
-        frame = self._frame or self._make_frame()
+        lines = self._lines
+        frame = lines.frame or self._make_frame()
         if frame.now != self.now:
-            frame.now = self.now
-            self._strips.clear()
+            lines.set_now(frame, self.now)
         if frame.version != self.index.version:
             self._relayout(frame)
-        width = frame.width
         if y == 0:
-            return self._header(frame)
+            return lines.header(frame, self.index.sort_column or "updated", self.index.descending)
         row = self.top_row + y - 1
         n = len(self.index)
         if n == 0 and y == 1:
-            return Strip([Segment(fit(" " + self.empty_message, width), frame.empty)], width)
+            return lines.empty(frame, self.empty_message)
         if row >= n:
-            return Strip.blank(width, frame.base)
-        entry = self.index.at(row)
-        selected = row == self.cursor
-        key = (id(entry), selected)
-        cached = self._strips.get(key)
-        if cached is not None and cached[0] is entry:
-            return cached[1]
-        strip = self._row(entry, selected, frame)
-        if len(self._strips) > 600:
-            self._strips.clear()
-        self._strips[key] = (entry, strip)
-        return strip
-
-    def _header(self, frame: _Frame) -> Strip:
-        column = self.index.sort_column or "updated"
-        segments = []
-        for key, w in frame.layout:
-            title = HEADERS[key]
-            if key == column:
-                title += " ▼" if self.index.descending else " ▲"
-            segments.append(Segment(fit(title, w), frame.sorted if key == column else frame.header))
-            segments.append(Segment(" ", frame.header))
-        return Strip(segments).adjust_cell_length(frame.width, frame.header)
-
-    def _row(self, entry: Deployment, selected: bool, frame: _Frame) -> Strip:
-        values = self.cells_of(entry)
-        if selected:
-            row_style = state_style = frame.cursor
-        else:
-            row_style = frame.base
-            state_style = frame.status.get(entry.status, frame.status["unknown"])
-        # One segment per run of one style (the state cell, the rest), not two per
-        # column: every segment costs again in each of the compositor's passes.
-        segments = []
-        parts: list[str] = []
-        used = -1  # one space between columns, none after the last
-        for key, w in frame.layout:
-            text = fit(values[key], w)
-            if used >= 0:
-                parts.append(" ")
-            used += w + 1
-            if key == "state":
-                if parts:
-                    segments.append(Segment("".join(parts), row_style))
-                    parts = []
-                segments.append(Segment(text, state_style))
-            else:
-                parts.append(text)
-        if used < frame.width:
-            parts.append(" " * (frame.width - used))
-        if parts:
-            segments.append(Segment("".join(parts), row_style))
-        strip = Strip(segments, frame.width if used <= frame.width else used)
-        # (Only a screen too narrow for the columns' minimum widths gets here: cutting
-        # a line measures it grapheme by grapheme, 0.2 ms a row.)
-        return strip if used <= frame.width else strip.adjust_cell_length(frame.width, row_style)
+            return Strip.blank(frame.width, frame.base)
+        return lines.row(self.index.at(row), row == self.cursor, frame)
 
     def visible_text(self) -> list[str]:
         """The rows on screen as plain text (for tests and the benchmark)."""
