@@ -9,7 +9,6 @@ the first successful poll recovers by itself.
 from __future__ import annotations
 
 import asyncio
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace

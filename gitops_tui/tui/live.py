@@ -24,11 +24,10 @@ from gitops_tui.config import Config
 from gitops_tui.domain.model import Snapshot
 from gitops_tui.index.table import TableModel
 from gitops_tui.monitor import ERROR, Monitor, PollStatus, Update
-from gitops_tui.present import COLUMNS
+from gitops_tui.tui.widgets.column_layout import HEADERS
 from gitops_tui.tui.widgets.deployment_table import DeploymentTable
 from gitops_tui.tui.widgets.status_bar import StatusBar, StatusInfo
 
-HEADERS = dict((key, header) for header, key in COLUMNS)
 # A monitor that crashed (a bug, not a store error) is restarted after this long.
 MONITOR_RESTART_S = 5.0
 # Held snapshots beyond this are dropped (the newest wins; applied as a full rebuild).

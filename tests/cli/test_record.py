@@ -18,7 +18,7 @@ from gitops_tui.writer import RecordError, StageRecord, record
 from gitops_tui.writer.stage_record import infer_stage, normalize_status
 from gitops_tui.stores import make_store
 from gitops_tui.stores.base import load_all
-from helpers import FROZEN, ROOT, run_cli, sqlite_config
+from helpers import ROOT, run_cli, sqlite_config
 
 P = "hello-bedrock"
 

@@ -7,7 +7,7 @@ import pytest
 
 from gitops_tui.config import ConfigError
 from gitops_tui.tui.app import GitopsApp
-from gitops_tui.tui.bindings import BY_ID, REGISTRY, VIEWS, bindings_for, check_keymap
+from gitops_tui.tui.bindings import REGISTRY, VIEWS, bindings_for, check_keymap
 from gitops_tui.tui.views.help import HelpScreen
 from gitops_tui.tui.widgets.deployment_table import DeploymentTable
 from gitops_tui.tui.widgets.filter_bar import FilterBar
