@@ -26,14 +26,15 @@ class HelpRow:
 
 
 FILTER_HELP = """\
-Filter language (/): terms separated by spaces, all must hold.
+Filter language (/, and get --filter): terms separated by spaces, all must hold.
   frontend            text anywhere (id, service, ring, author, commit, image, PR, title…)
-  service:frontend    one field: service: ring: author: status: (also id: commit: image:
-                      pr: hld: manifest: merged_by: cluster: partition:); * and ? wildcards
-  !status:succeeded   ! negates a term;  "author:jane doe" quotes a term with spaces
+  service:front       the field contains it: service: ring: author: status: (also id:
+                      commit: image: pr: hld: manifest: merged_by: cluster: partition:)
+  author:="ada lee"   the whole field, exactly; quotes keep words together
+  image:v1*-rc        * and ? wildcards;  ring:-  no ring;  !status:succeeded  negates
   status words: succeeded in_progress (running) waiting (pending) failed canceled unknown
 In the filter line: → accepts the suggested completion, enter keeps the filter, esc clears it.
-s / r / a pick a service / ring / author from the values in the data (replaces that term).
+s / r / a pick a service / ring / author from the values in the data (sets field:=value).
 
 Sort: o cycles the sort column over the columns on screen, O reverses; the default is
 Last Updated, newest first. The column sorted on is marked ▼ (descending) or ▲.
