@@ -22,11 +22,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from gitops_tui.domain.model import ClusterSync, Deployment
 from gitops_tui.domain.vocab import IMAGE, SUCCEEDED, ring_rank
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+T = TypeVar("T")
 
 
 def image_time(d: Deployment) -> datetime:
@@ -140,14 +142,19 @@ def cluster_summaries(
     return summaries
 
 
-def newest_per_slot(live: Iterable[Deployment]) -> list[Deployment]:
-    """The first (newest) deployment of each service and ring, by service then ring."""
+def first_per_slot(items: Iterable[T]) -> list[T]:
+    """The first item of each service and ring, in their order (anything with a
+    ``service`` and a ``ring``)."""
     seen: set[tuple[str, str]] = set()
-    running = []
-    for d in live:
-        slot = (d.service or "-", d.ring or "-")
+    first = []
+    for item in items:
+        slot = (item.service or "-", item.ring or "-")  # type: ignore[attr-defined]
         if slot not in seen:
             seen.add(slot)
-            running.append(d)
-    running.sort(key=lambda d: ((d.service or "").lower(), d.ring or ""))
-    return running
+            first.append(item)
+    return first
+
+
+def newest_per_slot(live: Iterable[Deployment]) -> list[Deployment]:
+    """The first (newest) deployment of each service and ring, by service then ring."""
+    return sorted(first_per_slot(live), key=lambda d: ((d.service or "").lower(), d.ring or ""))

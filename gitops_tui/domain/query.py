@@ -22,6 +22,7 @@ import shlex
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TypeVar
 
 from gitops_tui.domain.model import Deployment
 from gitops_tui.domain.vocab import STATUS_SYNONYMS
@@ -63,6 +64,7 @@ SEARCHED: tuple[Callable[[Deployment], str | None], ...] = (
     lambda d: " ".join(d.synced_clusters) or None,
 )
 _ABSENT = ("-", "none")
+T = TypeVar("T")
 
 
 class QueryError(ValueError):
@@ -176,17 +178,21 @@ def _call(d: Deployment) -> Callable[[Callable[[Deployment], str | None]], str |
     return lambda read: read(d)
 
 
-def field_values(deployments: Iterable[Deployment], field: str) -> list[str]:
-    """The distinct values of a field, for completion (the pickers)."""
-    read = FIELDS[ALIASES.get(field, field)]
+def distinct_values(items: Iterable[T], read: Callable[[T], str | tuple[str, ...] | None]) -> set[str]:
+    """The values ``read`` gives over ``items`` (a tuple gives each of its values)."""
     seen: set[str] = set()
-    for d in deployments:
-        value = read(d)
+    for item in items:
+        value = read(item)
         if isinstance(value, tuple):
             seen.update(value)
         elif value:
             seen.add(value)
-    return sorted(seen, key=str.lower)
+    return seen
+
+
+def field_values(deployments: Iterable[Deployment], field: str) -> list[str]:
+    """The distinct values of a field, for completion (the pickers)."""
+    return sorted(distinct_values(deployments, FIELDS[ALIASES.get(field, field)]), key=str.lower)
 
 
 def with_value(text: str, field: str, value: str) -> str:

@@ -72,11 +72,4 @@ def cluster_summaries(
 
 def _running(live: list[Record]) -> list[Deployment]:
     """``overview.newest_per_slot``, reading only the records it keeps."""
-    seen: set[tuple[str, str]] = set()
-    first = []
-    for r in live:
-        slot = (r.service or "-", r.ring or "-")
-        if slot not in seen:
-            seen.add(slot)
-            first.append(r)
-    return overview.newest_per_slot(to_plain(r) for r in first)
+    return overview.newest_per_slot(map(to_plain, overview.first_per_slot(live)))

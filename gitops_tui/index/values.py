@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from operator import attrgetter
 
-from gitops_tui.domain.query import ALIASES
+from gitops_tui.domain.query import ALIASES, distinct_values
 from gitops_tui.index.matching import FAST_FIELDS, FIELD_OF, RAW_FIELDS
 from gitops_tui.index.records import Record
 
@@ -84,12 +84,4 @@ class ValueSets:
 
 
 def _values_of(records: Iterable[Record], field: str) -> set[str]:
-    read = FIELD_OF[field]
-    found: set[str] = set()
-    for record in records:
-        value = read(record)
-        if isinstance(value, tuple):
-            found.update(value)
-        elif value:
-            found.add(value)
-    return found
+    return distinct_values(records, FIELD_OF[field])
