@@ -11,7 +11,6 @@ PACKAGE = ROOT / "gitops_tui"
 _BEING_SPLIT = {
     "index/journey.py",
     "index/table.py",
-    "stores/azure_table.py",
     "writer.py",
     "tui/widgets/deployment_table.py",
 }
