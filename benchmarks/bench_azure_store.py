@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from azurite import start_azurite  # noqa: E402
 
 from gitops_tui.config import StoreConfig  # noqa: E402
-from gitops_tui.stores.azure_table import AzureTableStore  # noqa: E402
+from gitops_tui.stores.azure import AzureTableStore  # noqa: E402
 from gitops_tui.stores.base import load_all  # noqa: E402
 
 SERVICES = (

@@ -19,7 +19,7 @@ __all__ = [
 def make_store(config: StoreConfig) -> Store:
     """The store a config names. The Azure SDK is imported only when it is needed."""
     if config.kind == "azure":
-        from gitops_tui.stores.azure_table import AzureTableStore
+        from gitops_tui.stores.azure import AzureTableStore
 
         return AzureTableStore(config)
     from gitops_tui.stores.sqlite import SqliteStore

@@ -103,7 +103,7 @@ async def make_store(
     else:
         azure_config = request.getfixturevalue("azure_config")
         table = azure_config().table
-        from gitops_tui.stores.azure_table import AzureTableStore
+        from gitops_tui.stores.azure import AzureTableStore
 
         def build(partition: str | None) -> Store:
             return AzureTableStore(azure_config(table=table, partition=partition))
@@ -306,7 +306,7 @@ async def test_upsert_many_inserts_and_replaces(make_store: MakeStore) -> None:
 @pytest.fixture
 async def azure_stores(azure_config: Callable[..., StoreConfig]) -> AsyncIterator[Callable[..., Any]]:
     """``make(config)``: an AzureTableStore, closed after the test."""
-    from gitops_tui.stores.azure_table import AzureTableStore
+    from gitops_tui.stores.azure import AzureTableStore
 
     made: list[AzureTableStore] = []
 
@@ -585,7 +585,7 @@ async def test_azure_default_credential_needs_identity_extra(
 
 
 def test_azure_messages_are_sanitized() -> None:
-    from gitops_tui.stores.azure_table import AzureTableStore
+    from gitops_tui.stores.azure import AzureTableStore
 
     key_ = _wrong_key()
     conn = f"DefaultEndpointsProtocol=https;AccountName=acct;AccountKey={key_};EndpointSuffix=core.windows.net"
@@ -595,7 +595,7 @@ def test_azure_messages_are_sanitized() -> None:
         f"GET https://acct.table.core.windows.net/deployments()?sv=2019-02-02&sig=abc%2Fdef "
         f"failed; conn={conn}; AccountKey={key_[:20]}; SharedAccessSignature=sv=1&sig=zz"
     )
-    clean = store._sanitize(text)
+    clean = store._errors.sanitize(text)
     assert "https://acct.table.core.windows.net/deployments()" in clean
     _assert_secret_free(clean, key_, key_[:20], conn, "abc%2Fdef", "sig=zz")
 
@@ -630,13 +630,13 @@ async def test_azure_page_deadline_not_whole_scan(
 async def test_azure_cursor_ignores_a_wrong_client_clock(
     monkeypatch: pytest.MonkeyPatch, azure_config: Callable[..., StoreConfig], azure_stores: Any
 ) -> None:
-    import gitops_tui.stores.azure_table as azure_table
+    import gitops_tui.stores.azure.store as azure_store
 
     store = azure_stores(azure_config())
     await store.open(create=True)
     await store.upsert_many([deployment("app", n) for n in range(20)])
     for skew in (timedelta(hours=-2), timedelta(hours=3)):
-        monkeypatch.setattr(azure_table, "utcnow", lambda skew=skew: datetime.now(UTC) + skew)
+        monkeypatch.setattr(azure_store, "utcnow", lambda skew=skew: datetime.now(UTC) + skew)
         cursor = await store.cursor_now()
         row = deployment("app", 100 + skew.days)
         await store.upsert_many([row])
