@@ -13,7 +13,7 @@ on screen, a drill-down. Records never leave this package.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any, overload
 
@@ -35,39 +35,27 @@ _AT: dict[str, int] = {name: i for i, name in enumerate(HAYSTACK_FIELDS)}
 SEP = FIELD_SEP
 
 
+@dataclass(slots=True, eq=False, repr=False)  # (eq=False: records hash by identity)
 class Record:
     """One deployment as the index keeps it (see the module docstring). Treat as
     immutable once a snapshot holds it."""
 
-    __slots__ = (
-        "key", "service", "ring", "status", "pr_state", "manual_hld_edit", "updated_iso",
-        "pushed_iso", "synced_clusters", "duplicates", "group", "author", "haystack",
-        "_src", "_i",
-    )
-
-    def __init__(
-        self, src: Any, i: int, key: tuple[str, str], service: str | None, ring: str | None,
-        status: str, pr_state: str | None, manual_hld_edit: bool, updated_iso: str,
-        pushed_iso: str | None, author: str | None, haystack: str | None,
-        synced_clusters: tuple[str, ...] = (), duplicates: tuple[str, ...] = (),
-        group: str | None = None,
-    ) -> None:
-        self._src = src  # the row (a dict), or the RowBlock that holds it at index ``_i``
-        self._i = i
-        self.key = key  # (partition, RowKey)
-        self.service = service
-        self.ring = ring
-        self.status = status
-        self.pr_state = pr_state
-        self.manual_hld_edit = manual_hld_edit
-        # Canonical ISO strings: they sort as times do, and are parsed only when asked.
-        self.updated_iso = updated_iso
-        self.pushed_iso = pushed_iso  # the manifest stage's finish, if recorded
-        self.author = author
-        self.haystack = haystack
-        self.synced_clusters = synced_clusters
-        self.duplicates = duplicates  # RowKeys collapsed into this one (retried stages)
-        self.group = group  # records with one group are one deployment written twice
+    _src: Any  # the row (a dict), or the RowBlock that holds it at index ``_i``
+    _i: int
+    key: tuple[str, str]  # (partition, RowKey)
+    service: str | None
+    ring: str | None
+    status: str
+    pr_state: str | None
+    manual_hld_edit: bool
+    # Canonical ISO strings: they sort as times do, and are parsed only when asked.
+    updated_iso: str
+    pushed_iso: str | None  # the manifest stage's finish, if recorded
+    author: str | None
+    haystack: str | None
+    synced_clusters: tuple[str, ...] = ()
+    duplicates: tuple[str, ...] = ()  # RowKeys collapsed into this one (retried stages)
+    group: str | None = None  # records with one group are one deployment written twice
 
     @property
     def row(self) -> Row:

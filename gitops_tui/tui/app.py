@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from textual import events
 from textual.app import App, ComposeResult
@@ -152,21 +153,14 @@ class GitopsApp(LiveUpdates, Navigation, Prompts, App[None]):
             pass
 
 
-def make_app(
-    config: Config,
-    monitor: Monitor,
-    *,
-    clock: Callable[[], datetime] = utcnow,
-    title: str = "gitops-tui",
-    poll: bool = True,
-) -> GitopsApp:
-    """The app on ``monitor`` (one factory for the CLI and the tests).
-
-    ``clock`` drives every age and relative time on screen (tests freeze it);
-    ``poll=False`` leaves the monitor alone (tests then feed ``app.apply_update``).
-    Raises :class:`~gitops_tui.config.ConfigError` for a bad ``config.keymap``.
+def make_app(config: Config, monitor: Monitor, **options: Any) -> GitopsApp:
+    """The app on ``monitor`` (one factory for the CLI and the tests); ``options`` are
+    :class:`GitopsApp`'s: ``clock`` drives every age and relative time on screen (tests
+    freeze it); ``poll=False`` leaves the monitor alone (tests then feed
+    ``app.apply_update``). Raises :class:`~gitops_tui.config.ConfigError` for a bad
+    ``config.keymap``.
     """
-    return GitopsApp(config, monitor, clock=clock, title=title, poll=poll)
+    return GitopsApp(config, monitor, **options)
 
 
 def run_app(config: Config, monitor: Monitor) -> None:
