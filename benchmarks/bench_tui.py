@@ -382,7 +382,7 @@ async def main() -> None:
         print("\n== incremental update of 10 changed rows (target ≤ 20 ms UI work)")
         writer = SqliteStore(StoreConfig(path=db))
         await writer.open()
-        rows = [dict(d.row) for d in list(app.index.deployments())[1000:1010]]
+        rows = [dict(r.row) for r in app.index.records()[1000:1010]]
         ui, paint, core = [], [], []
         for step in range(5):
             for row in rows:

@@ -85,6 +85,9 @@ class Monitor:
         # True once a full load's rows are all compressed and the freed heap returned
         # (shortly after the load is published): memory is measured from then on.
         self.settled = False
+        # True while a full load runs (an app holds off its idle GC collections: each
+        # would walk the millions of objects the load is building).
+        self.loading = False
         self._wake = asyncio.Event()
 
     def subscribe(self, listener: Listener) -> None:
@@ -103,6 +106,14 @@ class Monitor:
             raise StoreError(f"{self.store.description}: no answer within {self.deadline_s:g}s") from None
 
     async def load(self) -> Update:
+        """Full load (see :meth:`_load`); ``loading`` is True meanwhile."""
+        self.loading = True
+        try:
+            return await self._load()
+        finally:
+            self.loading = False
+
+    async def _load(self) -> Update:
         """Full load: publish the first (small) page at once, progress per page, then
         everything.
 

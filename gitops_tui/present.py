@@ -10,26 +10,26 @@ from datetime import datetime
 from typing import Any
 
 from gitops_tui.domain.model import Deployment
-from gitops_tui.domain.vocab import HLD, IMAGE, MANIFEST
+from gitops_tui.domain.vocab import CANCELED, FAILED, HLD, IMAGE, IN_PROGRESS, MANIFEST, SUCCEEDED, UNKNOWN, WAITING
 from gitops_tui.domain.textsafe import clean
 from gitops_tui.domain.timefmt import format_duration, iso_or_none, relative, utcnow
 
 # Icon and word, never colour alone.
 STATUS_ICONS = {
-    "succeeded": "✔",
-    "in_progress": "▶",
-    "waiting": "‖",  # not ⏸: terminals draw that one double-width or as a box
-    "failed": "✘",
-    "canceled": "⊘",
-    "unknown": "?",
+    SUCCEEDED: "✔",
+    IN_PROGRESS: "▶",
+    WAITING: "‖",  # not ⏸: terminals draw that one double-width or as a box
+    FAILED: "✘",
+    CANCELED: "⊘",
+    UNKNOWN: "?",
 }
 STATUS_WORDS = {
-    "succeeded": "Succeeded",
-    "in_progress": "In progress",
-    "waiting": "Waiting",
-    "failed": "Failed",
-    "canceled": "Canceled",
-    "unknown": "Unknown",
+    SUCCEEDED: "Succeeded",
+    IN_PROGRESS: "In progress",
+    WAITING: "Waiting",
+    FAILED: "Failed",
+    CANCELED: "Canceled",
+    UNKNOWN: "Unknown",
 }
 
 # (header, key) of the peers' columns, in their order.

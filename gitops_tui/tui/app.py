@@ -84,7 +84,7 @@ class GitopsApp(LiveUpdates, Navigation, Prompts, App[None]):
         self._view_version: dict[str, tuple[object, ...]] = {}
         # prompts
         self._finish_timer: Timer | None = None
-        self.collector = IdleCollector()
+        self.collector = IdleCollector(busy=lambda: monitor.loading)
         self.theme = THEMES.get(config.theme, "textual-dark")
         self.keymap = dict(config.keymap)
         if self.keymap:

@@ -26,8 +26,11 @@ MAX_PENDING = 2_000_000  # collect even while busy beyond this (memory stays bou
 class IdleCollector:
     """Owns the cyclic GC between :meth:`start` and :meth:`stop` (see the module)."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, clock: Callable[[], float] = time.monotonic, busy: Callable[[], bool] = lambda: False
+    ) -> None:
         self.clock = clock
+        self.busy = busy  # True while a bulk load runs: no collection then
         self.collections = 0
         self._last_input = clock()
         self._running = False
@@ -51,7 +54,7 @@ class IdleCollector:
 
     def tick(self) -> bool:
         """Collect now if the user is idle and enough has been allocated; True if it did."""
-        if not self._running:
+        if not self._running or self.busy():
             return False
         pending = gc.get_count()[0]  # containers allocated, less freed, since the last one
         idle = self.clock() - self._last_input >= IDLE_S

@@ -184,3 +184,17 @@ async def test_run_loop_polls_now_on_request(sqlite):
         assert len(updates) > count  # ctrl+r did not wait out the hour
     finally:
         task.cancel()
+
+
+async def test_loading_is_true_during_a_full_load_only_and_after_a_failed_one_too(sqlite):
+    flaky = Flaky(sqlite)
+    monitor = Monitor(flaky, clock=Clock(), first_page=100, page_size=500)
+    seen = []
+    monitor.subscribe(lambda update: seen.append(monitor.loading))
+    assert not monitor.loading
+    await monitor.load()
+    assert seen and all(seen) and not monitor.loading  # every publication came mid-load
+    flaky.fail = True
+    failed = Monitor(flaky, clock=Clock())
+    await failed.load()
+    assert failed.status.state == ERROR and not failed.loading

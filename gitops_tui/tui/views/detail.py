@@ -22,6 +22,7 @@ from gitops_tui.domain.model import ClusterSync, Deployment, Stage
 from gitops_tui.present import STATUS_ICONS, STATUS_WORDS, status_label
 from gitops_tui.domain.textsafe import clean
 from gitops_tui.domain.timefmt import format_duration, relative
+from gitops_tui.domain.vocab import CANCELED, FAILED, IN_PROGRESS, SUCCEEDED, TERMINAL, UNKNOWN, WAITING
 
 STAGE_TITLES = {
     "image": "Image build (CI)",
@@ -29,12 +30,12 @@ STAGE_TITLES = {
     "manifest": "Manifest generation",
 }
 STATUS_STYLES = {
-    "succeeded": "green",
-    "in_progress": "bold cyan",
-    "waiting": "yellow",
-    "failed": "bold red",
-    "canceled": "dim",
-    "unknown": "dim",
+    SUCCEEDED: "green",
+    IN_PROGRESS: "bold cyan",
+    WAITING: "yellow",
+    FAILED: "bold red",
+    CANCELED: "dim",
+    UNKNOWN: "dim",
 }
 
 
@@ -82,7 +83,7 @@ def render_deployment(d: Deployment, clusters: Iterable[ClusterSync], now: datet
     facts.add_row("Started", Text(when(d.started_at, now)))
     facts.add_row("Last update", Text(when(d.updated_at, now)))
     elapsed = d.elapsed_s(now)
-    running = d.status not in ("succeeded", "failed", "canceled")
+    running = d.status not in TERMINAL
     facts.add_row("Duration", Text(format_duration(elapsed) + (" so far" if running and elapsed is not None else "")))
     if d.duplicates:
         facts.add_row("Duplicates", Text(", ".join(clean(k, 20) for k in d.duplicates)))
@@ -130,7 +131,7 @@ def render_deployment(d: Deployment, clusters: Iterable[ClusterSync], now: datet
             continue
         style = STATUS_STYLES.get(stage.status, "")
         took = stage.duration_s
-        if took is None and stage.started_at is not None and stage.status == "in_progress":
+        if took is None and stage.started_at is not None and stage.status == IN_PROGRESS:
             took_text = format_duration((now - stage.started_at).total_seconds()) + "…"
         else:
             took_text = format_duration(took)

@@ -22,7 +22,7 @@ from gitops_tui.present import STATUS_ICONS, STATUS_WORDS
 from gitops_tui.domain.textsafe import clean
 from gitops_tui.domain.timefmt import relative
 from gitops_tui.domain.overview import RingCell, RingMatrix
-from gitops_tui.domain.vocab import ring_rank
+from gitops_tui.domain.vocab import SUCCEEDED, ring_rank
 from gitops_tui.tui.views.detail import STATUS_STYLES
 
 
@@ -35,7 +35,7 @@ def _cell(cell: RingCell | None, now: datetime) -> Text:
         text.append(clean(running.image_tag or "(no image tag)", 60), style="bold")
         text.append("\n")
         text.append(clean((running.commit or "-")[:7], 10))
-        text.append(f" {STATUS_ICONS['succeeded']} ", style=STATUS_STYLES["succeeded"])
+        text.append(f" {STATUS_ICONS[SUCCEEDED]} ", style=STATUS_STYLES[SUCCEEDED])
         text.append(relative(running.updated_at, now), style="dim")
     else:
         text.append("nothing succeeded yet", style="dim")

@@ -17,9 +17,10 @@ from textual.suggester import Suggester
 from textual.widgets import Input
 
 from gitops_tui.tui.bindings import bindings_for
+from gitops_tui.domain.vocab import STATUSES
 
 PREFIXES = ("service:", "ring:", "author:", "status:")
-STATUS_VALUES = ("succeeded", "in_progress", "waiting", "failed", "canceled", "unknown")
+STATUS_VALUES = STATUSES
 
 
 class QuerySuggester(Suggester):

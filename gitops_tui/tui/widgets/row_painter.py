@@ -24,14 +24,15 @@ from textual.strip import Strip
 from gitops_tui.domain.model import Deployment
 from gitops_tui.present import cells
 from gitops_tui.tui.widgets.column_layout import HEADERS, fit, layout_columns
+from gitops_tui.domain.vocab import CANCELED, FAILED, IN_PROGRESS, SUCCEEDED, UNKNOWN, WAITING
 
 STATUS_CLASSES = {
-    "succeeded": "deployment-table--succeeded",
-    "in_progress": "deployment-table--in-progress",
-    "waiting": "deployment-table--waiting",
-    "failed": "deployment-table--failed",
-    "canceled": "deployment-table--canceled",
-    "unknown": "deployment-table--unknown",
+    SUCCEEDED: "deployment-table--succeeded",
+    IN_PROGRESS: "deployment-table--in-progress",
+    WAITING: "deployment-table--waiting",
+    FAILED: "deployment-table--failed",
+    CANCELED: "deployment-table--canceled",
+    UNKNOWN: "deployment-table--unknown",
 }
 
 
