@@ -1,4 +1,9 @@
-"""The fast paths behind the monitor: bulk load, compact rows, journey index, table model.
+"""The fast paths behind the monitor and `get`: compact records, bulk load, journey index, table model.
 
-Private to this package: what leaves it is the domain's plain values (proven equal to
-:mod:`gitops_tui.domain.rules` by the tests)."""
+Its interface is small: :class:`~gitops_tui.index.journey.JourneyIndex` (``load``,
+``add_page``/``finish_load`` for a paged load, ``apply`` for a poll, ``snapshot``),
+:func:`~gitops_tui.index.journey.merge`, and the TUI's
+:class:`~gitops_tui.index.table.TableModel` (filter, sort, value sets, overviews).
+What leaves the package is the domain's plain values: records stay inside, and
+``tests/unit/test_fast_path.py`` proves the values equal :mod:`gitops_tui.domain.rules`'.
+"""
