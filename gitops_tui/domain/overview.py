@@ -19,10 +19,10 @@ compared with its upstream ring, by this rule (``vocab.RING_ORDER``):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from gitops_tui.domain.model import ClusterSync, Deployment
 from gitops_tui.domain.vocab import IMAGE, SUCCEEDED, ring_rank
@@ -63,9 +63,14 @@ def _when(d: Deployment | None) -> datetime:
     return (d.updated_at if d is not None else None) or _EPOCH
 
 
+def _rank(d: Deployment) -> tuple[datetime, tuple[str, str]]:
+    """Newer is greater; of equally new ones the greater key (any order of input
+    gives one answer)."""
+    return (_when(d), d.key)
+
+
 def ring_matrix(deployments: Iterable[Deployment]) -> RingMatrix:
-    """The service × ring matrix of the given deployments (any order; of equally new
-    ones the first counts)."""
+    """The service × ring matrix of the given deployments (any order)."""
     cells: dict[tuple[str, str], RingCell] = {}
     first_seen: dict[str, datetime] = {}
     for d in deployments:
@@ -75,10 +80,10 @@ def ring_matrix(deployments: Iterable[Deployment]) -> RingMatrix:
         cell = cells.get((service, ring))
         if cell is None:
             cell = cells[(service, ring)] = RingCell(service, ring)
-        when = _when(d)
-        if cell.latest is None or when > _when(cell.latest):
+        when, rank = _when(d), _rank(d)
+        if cell.latest is None or rank > _rank(cell.latest):
             cell.latest = d
-        if d.status == SUCCEEDED and (cell.running is None or when > _when(cell.running)):
+        if d.status == SUCCEEDED and (cell.running is None or rank > _rank(cell.running)):
             cell.running = d
         if ring not in first_seen or when < first_seen[ring]:
             first_seen[ring] = when
@@ -142,19 +147,18 @@ def cluster_summaries(
     return summaries
 
 
-def first_per_slot(items: Iterable[T]) -> list[T]:
-    """The first item of each service and ring, in their order (anything with a
-    ``service`` and a ``ring``)."""
-    seen: set[tuple[str, str]] = set()
-    first = []
+def best_per_slot(items: Iterable[T], rank: Callable[[T], Any]) -> list[T]:
+    """The greatest-``rank`` item of each service and ring (anything with a ``service``
+    and a ``ring``)."""
+    best: dict[tuple[str, str], T] = {}
     for item in items:
         slot = (item.service or "-", item.ring or "-")  # type: ignore[attr-defined]
-        if slot not in seen:
-            seen.add(slot)
-            first.append(item)
-    return first
+        found = best.get(slot)
+        if found is None or rank(item) > rank(found):
+            best[slot] = item
+    return list(best.values())
 
 
 def newest_per_slot(live: Iterable[Deployment]) -> list[Deployment]:
-    """The first (newest) deployment of each service and ring, by service then ring."""
-    return sorted(first_per_slot(live), key=lambda d: ((d.service or "").lower(), d.ring or ""))
+    """The newest deployment of each service and ring, by service then ring."""
+    return sorted(best_per_slot(live, _rank), key=lambda d: ((d.service or "").lower(), d.ring or ""))

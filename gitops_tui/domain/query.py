@@ -64,6 +64,7 @@ SEARCHED: tuple[Callable[[Deployment], str | None], ...] = (
     lambda d: " ".join(d.synced_clusters) or None,
 )
 _ABSENT = ("-", "none")
+_PLAIN = re.compile(r"[\w@%+=:,./*?!-]+")  # a term that needs no quotes
 T = TypeVar("T")
 
 
@@ -79,10 +80,14 @@ class Term:
     exact: bool = False  # field:=value
 
     def __str__(self) -> str:
+        """The term as typed: ``Query.parse(str(term))`` gives it back."""
         text = self.value
         if self.field:
             text = f"{self.field}:{'=' if self.exact else ''}{text}"
-        return ("!" if self.negate else "") + (f'"{text}"' if " " in text else text)
+        quoted = text if _PLAIN.fullmatch(text) else shlex.quote(text)
+        if quoted != text and '"' not in text and "\\" not in text:
+            quoted = f'"{text}"'  # (reads better than shlex's '…', and parses the same)
+        return ("!" if self.negate else "") + quoted
 
     def accepts(self, actual: str | tuple[str, ...] | None) -> bool:
         """Whether a field's value satisfies this term (negation aside)."""

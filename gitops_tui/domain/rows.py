@@ -54,8 +54,13 @@ def is_cluster_row(row: Row) -> bool:
 
 
 def row_key(row: Row) -> tuple[str, str]:
-    """``(PartitionKey, RowKey)``: a row's identity in the table."""
-    return (row.get("PartitionKey") or "", row.get("RowKey") or "")
+    """``(PartitionKey, RowKey)`` as text: a row's identity in the table (a store's are
+    text already; a row built in code may hold numbers)."""
+    partition, key = row.get("PartitionKey"), row.get("RowKey")
+    return (
+        partition if partition.__class__ is str else "" if partition is None else str(partition),
+        key if key.__class__ is str else "" if key is None else str(key),
+    )
 
 
 def row_time(row: Row) -> "datetime | None":

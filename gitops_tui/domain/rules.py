@@ -54,7 +54,7 @@ def stages_of(row: Row) -> tuple[Stage, ...]:
             continue
         stages.append(Stage(
             name=name,
-            status=RECORDED_TO_STATUS.get(recorded, UNKNOWN) if recorded else UNKNOWN,
+            status=RECORDED_TO_STATUS.get(recorded.lower(), UNKNOWN) if recorded else UNKNOWN,
             run_id=run_id,
             url=text(row.get(pid + "Url")),
             started_at=parse_iso(text(row.get(pid + "StartedAt"))),
@@ -85,10 +85,11 @@ def _recorded(row: Row) -> bool:
 
 
 def _first_time(row: Row, columns: Iterable[str]) -> datetime | None:
+    """The first of ``columns`` that holds a time (a value that is no time is skipped)."""
     for column in columns:
-        value = text(row.get(column))
-        if value:
-            return parse_iso(value)
+        value = parse_iso(text(row.get(column)))
+        if value is not None:
+            return value
     return None
 
 
@@ -96,7 +97,7 @@ def deployment_of(row: Row) -> Deployment:
     """One deployment from one row (no duplicate collapse, no cluster sync)."""
     col = lambda name: text(row.get(name))  # noqa: E731
     stages = stages_of(row)
-    pr_state = PR_STATE_ALIASES.get(col("prState") or "")
+    pr_state = PR_STATE_ALIASES.get((col("prState") or "").lower())
     status = overall_status([s.status for s in stages], bool(stages) and stages[-1].name == MANIFEST, pr_state)
     updated = parse_iso(col("originalTimestamp")) or parse_iso(col("Timestamp"))
     recorded = _recorded(row)
@@ -166,10 +167,10 @@ def collapse(rows: list[Row]) -> tuple[Row, tuple[str, ...]]:
     for row in ordered:
         merged.update({k: v for k, v in row.items() if v is not None and v != ""})
     primary = ordered[-1]
-    merged["RowKey"] = primary["RowKey"]
+    merged["RowKey"] = primary.get("RowKey", "")
     merged["Timestamp"] = primary.get("Timestamp")
     merged["originalTimestamp"] = primary.get("originalTimestamp")
-    return merged, tuple(sorted(str(r["RowKey"]) for r in ordered[:-1]))
+    return merged, tuple(sorted(str(r.get("RowKey", "")) for r in ordered[:-1]))
 
 
 def cluster_sync_of(row: Row) -> ClusterSync | None:
@@ -188,6 +189,12 @@ def cluster_sync_of(row: Row) -> ClusterSync | None:
         synced_at=parse_iso(text(row.get("syncedAt"))) or row_time(row),
         manifest_repo=(text(row.get("manifestRepo")) or "").strip() or None,
     )
+
+
+def sync_order(s: ClusterSync) -> tuple[str, ...]:
+    """How cluster syncs are listed: by partition, then cluster (then the rest, so two
+    reports of one cluster under different keys come out in one order)."""
+    return (s.partition, s.cluster, s.manifest_commit, to_iso(s.synced_at) if s.synced_at else "", s.manifest_repo or "")
 
 
 def push_time(d: Deployment) -> datetime | None:
@@ -262,7 +269,7 @@ def build(rows: Iterable[Row]) -> tuple[list[Deployment], list[ClusterSync]]:
     horizons = [(sync, horizon(sync, deployments)) for sync in syncs]
     if horizons:
         deployments = [_with(d, synced_clusters=synced_clusters(d, horizons)) for d in deployments]
-    syncs.sort(key=lambda s: (s.partition, s.cluster))
+    syncs.sort(key=sync_order)
     return newest_first(deployments), syncs
 
 

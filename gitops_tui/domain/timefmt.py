@@ -21,19 +21,29 @@ def parse_iso(value: str | datetime | None) -> datetime | None:
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
+        parsed = value
+    else:
+        try:
+            parsed = datetime.fromisoformat(value)
+        except (TypeError, ValueError):
+            return None
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
     try:
-        parsed = datetime.fromisoformat(value)
-    except (TypeError, ValueError):
+        return parsed.astimezone(UTC)
+    except OverflowError:  # (year 1 with an offset east of UTC, year 9999 west of it)
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def iso_or_none(value: datetime | None) -> str | None:
     """ISO-8601 UTC for JSON output, or None."""
     if value is None:
         return None
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    try:
+        value = value.astimezone(UTC)
+    except OverflowError:
+        pass  # (kept with its offset: no UTC form exists)
+    return value.isoformat().replace("+00:00", "Z")
 
 
 def format_duration(seconds: float | None) -> str:

@@ -14,6 +14,7 @@ from operator import itemgetter
 
 from gitops_tui.domain import rules
 from gitops_tui.domain.rows import Row
+from gitops_tui.domain.timefmt import parse_iso, to_iso
 from gitops_tui.domain.vocab import PR_CLOSED, PR_STATE_ALIASES, RECORDED_TO_STATUS, UNKNOWN
 from gitops_tui.index.records import HAYSTACK_FIELDS, SEP, Record, RowRecord, haystack
 from gitops_tui.stores.projection import PROJECTED_COLUMNS, PROJECTION_VERSION
@@ -26,7 +27,7 @@ def _status_for(key: tuple[object, object, object, bool]) -> str:
     """Overall status from (stage1, stage2, stage3, pr closed); a stage is its recorded
     status, 1 when only its id is there, 0 when absent."""
     statuses = [
-        RECORDED_TO_STATUS.get(value, UNKNOWN) if isinstance(value, str) else UNKNOWN
+        RECORDED_TO_STATUS.get(value.lower(), UNKNOWN) if isinstance(value, str) else UNKNOWN
         for value in key[:3]
         if value
     ]
@@ -70,18 +71,29 @@ def from_projection(values: Sequence[str], src: object, i: int = 0) -> Record:
         _, p1, p2, p3, s1, s2, s3, pr_state, original, stamp, b1, b2, b3, e1, e2, e3,
         service, env, partition, key, tag, hld, author, commit, pr, merged, manifest, title, _,
     ) = values
-    state = PR_STATE_ALIASES.get(pr_state)
+    state = _PR_STATES.get(pr_state, _UNSEEN)
+    if state is _UNSEEN:
+        state = PR_STATE_ALIASES.get(pr_state.lower())
+        if len(_PR_STATES) < 1000:  # (a bad writer's endless spellings: stop remembering)
+            _PR_STATES[pr_state] = state
     combo = (s1 or (1 if p1 else 0), s2 or (1 if p2 else 0), s3 or (1 if p3 else 0), state == PR_CLOSED)
     status = _STATUS_MEMO.get(combo)
     if status is None:
         status = _STATUS_MEMO[combo] = _status_for(combo)
 
-    updated = original or stamp or ""
+    updated = original or stamp
+    if updated and not _canonical(updated):
+        updated = _time_of(original, stamp)
+    updated = updated or ""
     if s1 or s2 or s3:
         # The latest event is the last stage's.
         latest = e3 or b3 or e2 or b2 or e1 or b1
+        if latest and not _canonical(latest):
+            latest = _time_of(e3, b3, e2, b2, e1, b1)
         if latest and (not updated or latest > updated):
             updated = latest
+    if e3 and not _canonical(e3):
+        e3 = _time_of(e3)
     manual = not p1 and not p2 and not tag and bool(p3)
     if service:
         service = _SERVICES.get(service) or _shared(_SERVICES, service, service.rsplit("/", 1)[-1])
@@ -113,6 +125,26 @@ def from_projection(values: Sequence[str], src: object, i: int = 0) -> Record:
         pushed, author or None, hay, (), (), group,
     )
 
+
+def _canonical(value: str) -> bool:
+    """Whether a time is in the canonical form (``timefmt.to_iso``: fixed width, ends in
+    Z), so strings compare as the times do. Every store writes it; others are converted."""
+    return len(value) == 27 and value[26] == "Z" and value[19] == "."
+
+
+def _time_of(*values: str) -> str:
+    """The first of ``values`` that is a time, canonical ("" if none is): as
+    ``rules`` skips a value that is no time."""
+    for value in values:
+        parsed = parse_iso(value) if value else None
+        if parsed is not None:
+            return to_iso(parsed)
+    return ""
+
+
+# PR states as written -> ours (any case); few spellings, each looked up once.
+_PR_STATES: dict[str, str | None] = {}
+_UNSEEN = object()
 
 # Services, rings, authors and partitions repeat across 100k rows: each is derived once
 # and the records share one string object per value (a memo lookup is also 5x cheaper

@@ -337,7 +337,7 @@ class JourneyIndex(DuplicateGroups, ClusterSyncing):
         """The current picture, newest first."""
         return Snapshot(
             deployments=Deployments(tuple(reversed(self._ordered))),
-            clusters=tuple(sorted(self.clusters.values(), key=lambda c: (c.partition, c.cluster))),
+            clusters=tuple(sorted(self.clusters.values(), key=rules.sync_order)),
             total_rows=self.row_count if total_rows is None else total_rows,
             loaded=loaded,
             generation=self.generation,

@@ -50,7 +50,8 @@ def _numeric(value: object) -> tuple[int, int, str]:
     if not value:
         return (3, 0, "")
     text = str(value)
-    return (1, int(text), "") if text.isdigit() else (2, 0, text.lower())
+    # (isdecimal, not isdigit: "²" is a digit that int() refuses)
+    return (1, int(text), "") if text.isascii() and text.isdecimal() else (2, 0, text.lower())
 
 
 def _text(value: object) -> str:
@@ -150,6 +151,9 @@ def _grown(new: Term, old: Term) -> bool:
     if new.field != old.field or new.negate or old.negate or new.exact or old.exact:
         return False
     if "*" in new.value + old.value or "?" in new.value + old.value:
+        return False
+    # "ring:non" -> "ring:none" is no narrowing: "none" also matches a missing ring.
+    if value_matches(None, new.value) and not value_matches(None, old.value):
         return False
     return old.value in new.value
 

@@ -17,7 +17,7 @@ from gitops_tui.index.records import Deployments, Record, manifest_of, to_plain
 
 
 def ring_matrix(records: Sequence[Record]) -> overview.RingMatrix:
-    """``overview.ring_matrix`` of these records' deployments (same order, same ties)."""
+    """``overview.ring_matrix`` of these records' deployments."""
     latest: dict[tuple[str, str], Record] = {}
     running: dict[tuple[str, str], Record] = {}
     earliest: dict[str, Record] = {}
@@ -25,16 +25,16 @@ def ring_matrix(records: Sequence[Record]) -> overview.RingMatrix:
         service, ring = r.service, r.ring
         if not service or not ring:
             continue
-        slot, when = (service, ring), r.updated_iso
+        slot, rank = (service, ring), (r.updated_iso, r.key)
         found = latest.get(slot)
-        if found is None or when > found.updated_iso:
+        if found is None or rank > (found.updated_iso, found.key):
             latest[slot] = r
         if r.status == SUCCEEDED:
             found = running.get(slot)
-            if found is None or when > found.updated_iso:
+            if found is None or rank > (found.updated_iso, found.key):
                 running[slot] = r
         found = earliest.get(ring)
-        if found is None or when < found.updated_iso:
+        if found is None or r.updated_iso < found.updated_iso:
             earliest[ring] = r
     wanted = {id(r) for group in (latest, running, earliest) for r in group.values()}
     return overview.ring_matrix(to_plain(r) for r in records if id(r) in wanted)
@@ -45,31 +45,29 @@ def cluster_summaries(
 ) -> list[overview.ClusterSummary]:
     """``overview.cluster_summaries`` of these records (newest first); the live and
     pending lists are read as deployments only when a view reads them."""
-    live: dict[tuple[str, str], list[Record]] = {}
-    pending: dict[tuple[str, str], list[Record]] = {}
     syncs = list(clusters)
-    by_partition: dict[str, list[str]] = {}
-    for sync in syncs:
-        by_partition.setdefault(sync.partition, []).append(sync.cluster)
-        live[(sync.partition, sync.cluster)] = []
-        pending[(sync.partition, sync.cluster)] = []
+    live: list[list[Record]] = [[] for _ in syncs]
+    pending: list[list[Record]] = [[] for _ in syncs]
+    by_partition: dict[str, list[tuple[int, str]]] = {}
+    for i, sync in enumerate(syncs):  # (one cluster may report under two keys: two summaries)
+        by_partition.setdefault(sync.partition, []).append((i, sync.cluster))
     if by_partition:
         for r in records:
             names = by_partition.get(r.key[0])
             if not names or not manifest_of(r):
                 continue
-            for name in names:
-                (live if name in r.synced_clusters else pending)[(r.key[0], name)].append(r)
-    summaries = []
-    for sync in syncs:
-        slot = (sync.partition, sync.cluster)
-        mine = Deployments(live[slot])
-        summaries.append(overview.ClusterSummary(
-            sync, _running(live[slot]), mine, Deployments(pending[slot]),
-        ))
-    return summaries
+            for i, name in names:
+                (live if name in r.synced_clusters else pending)[i].append(r)
+    return [
+        overview.ClusterSummary(sync, _running(live[i]), Deployments(live[i]), Deployments(pending[i]))
+        for i, sync in enumerate(syncs)
+    ]
 
 
 def _running(live: list[Record]) -> list[Deployment]:
     """``overview.newest_per_slot``, reading only the records it keeps."""
-    return overview.newest_per_slot(map(to_plain, overview.first_per_slot(live)))
+    return overview.newest_per_slot(map(to_plain, overview.best_per_slot(live, _rank)))
+
+
+def _rank(r: Record) -> tuple[str, tuple[str, str]]:
+    return (r.updated_iso, r.key)

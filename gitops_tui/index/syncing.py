@@ -45,7 +45,8 @@ def synced_clusters(record: Record, synced: list[Horizon]) -> tuple[str, ...]:
 
 
 def _manifest_time(record: Record) -> str | None:
-    return record.pushed_iso or record.updated_iso
+    """``rules.push_time`` as a canonical string (None when the row holds no time)."""
+    return record.pushed_iso or record.updated_iso or None
 
 
 class ClusterSyncing:

@@ -207,3 +207,12 @@ def test_sqlite_store_uses_the_configured_table(tmp_path):
     assert "mytelemetry" in tables and "deployments" not in tables
     bad = run_cli("--config", str(cfg), "record", "-t", "no-such;table", "--cluster", "e", "--manifest-commit-id", "a")
     assert bad.returncode == 2 and "--table-name" in bad.stderr
+
+
+def test_a_time_with_no_utc_form_prints_as_written(tmp_path):
+    from datetime import datetime, timedelta, timezone
+
+    from gitops_tui.domain.timefmt import iso_or_none
+
+    first = datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=1)))
+    assert iso_or_none(first) == "0001-01-01T00:00:00+01:00"  # (no crash: get -o json printed it)

@@ -9,7 +9,7 @@ property asserts the same deployments, the same filter results, the same overvie
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import timedelta, timezone
 
 import orjson
 from hypothesis import HealthCheck, given, settings
@@ -33,6 +33,18 @@ SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[Healt
 
 def when(minutes: int) -> str:
     return to_iso(FROZEN - timedelta(minutes=minutes))
+
+
+@st.composite
+def any_time(draw: st.DrawFn) -> str:
+    """A time as some writer spelled it: canonical, without fractions, with an offset,
+    naive; or no time at all (the reference skips it, so must the fast path)."""
+    t = FROZEN - timedelta(minutes=draw(minutes), seconds=draw(st.sampled_from([0, 0.5])))
+    return draw(st.sampled_from([
+        to_iso(t), t.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        t.astimezone(timezone(timedelta(hours=2))).isoformat(), t.replace(tzinfo=None).isoformat(),
+        "n/a", " ",
+    ]))
 
 
 maybe = lambda values: st.one_of(st.none(), st.sampled_from(values))  # noqa: E731
@@ -179,3 +191,103 @@ def test_the_fast_overviews_equal_the_reference(rows: list[dict], text: str) -> 
     assert [(s.sync, s.running, list(s.deployments), list(s.pending)) for s in fast] == [
         (s.sync, s.running, list(s.deployments), list(s.pending)) for s in slow
     ]
+
+
+@st.composite
+def odd_row(draw: st.DrawFn) -> dict:
+    """A row as other writers (or hand edits) leave them: any case, padding, numbers,
+    times in any spelling, keys in a second partition, a cluster sync in any partition."""
+    cols = {
+        "p1": draw(maybe(["101", "102", 101])), "imageTag": draw(maybe(["svc-101", "SVC-101", ""])),
+        "service": draw(maybe(["svc", "org/api", "Svc", " svc", "a/"])),
+        "env": draw(maybe(["dev", "DEV", "prod", " dev"])), "hldCommitId": draw(maybe(["h111111", "H111111"])),
+        "pr": draw(maybe(["7", "²", 7])), "prState": draw(maybe(["open", "Merged", "ABANDONED", "declined", "weird"])),
+        "author": draw(maybe(["Ann Lee", "ann lee"])), "p3": draw(maybe(["301", "302"])),
+        "manifestCommitId": draw(maybe(["aaaaaaa", "AAAAAAAbbbb", " ccccccc", "ccccccc"])),
+        "cluster": draw(maybe(["east", "west"])), "kind": draw(st.sampled_from([None, None, None, "clusterSync"])),
+        "syncedAt": draw(st.one_of(st.none(), any_time())),
+    }
+    for n in "123":
+        status = draw(maybe(["started", "succeeded", "failed", "canceled", "Succeeded", "FAILED"]))
+        if status:
+            cols[f"p{n}Status"] = status
+            if draw(st.booleans()):
+                cols[f"p{n}StartedAt"] = draw(any_time())
+            if draw(st.booleans()):
+                cols[f"p{n}FinishedAt"] = draw(any_time())
+    if draw(st.booleans()):
+        cols["originalTimestamp"] = draw(any_time())
+    return {k: v for k, v in cols.items() if v is not None}
+
+
+@st.composite
+def odd_table(draw: st.DrawFn) -> list[dict]:
+    rows = {}
+    for _ in range(draw(st.integers(min_value=0, max_value=16))):
+        partition = draw(st.sampled_from(["p", "p", "q", "p.clusters"]))
+        key = draw(st.sampled_from(["a", "b", "c", "d", "east", "west", 7]))
+        rows[(partition, str(key))] = {"PartitionKey": partition, "RowKey": key, "Timestamp": draw(any_time()),
+                                       **draw(odd_row())}
+    return list(rows.values())
+
+
+def assert_same_set(index: JourneyIndex, reference: tuple) -> None:
+    """As assert_same; equally new deployments may come in any order."""
+    deployments, syncs = reference
+    got = list(index.snapshot().deployments)
+    assert by_key(got) == by_key(deployments) and len(got) == len(deployments)
+    times = [d.updated_at for d in got]
+    assert times == sorted(times, key=lambda t: (t is not None, t), reverse=True)
+    assert list(index.snapshot().clusters) == syncs
+
+
+@SETTINGS
+@given(odd_table(), odd_table(), st.randoms(use_true_random=False))
+def test_odd_tables_load_and_poll_as_the_reference_reads_them(first: list[dict], later: list[dict], rng) -> None:
+    assert_same_set(compact_load(first), rules.build(first))
+    index = JourneyIndex()
+    index.load(first)
+    current = {row_key(r): r for r in first}
+    pending = list(later)
+    rng.shuffle(pending)
+    while pending:
+        batch, pending = pending[:rng.randint(1, 3)], pending[3:]
+        index.apply(batch)
+        current.update({row_key(r): r for r in batch})
+    assert_same_set(index, rules.build(current.values()))
+
+
+TYPED = ["ring:none", "author:none", "service:sv", "ring:dev", "!status:unknown", '"ann lee"', "pr:-", "svc"]
+
+
+@SETTINGS
+@given(odd_table(), st.lists(st.sampled_from(TYPED), min_size=1, max_size=2),
+       st.sampled_from([None, "state", "pr", "image", "manifest"]))
+def test_a_filter_typed_and_backspaced_key_by_key_equals_the_reference(rows, parts, sort) -> None:
+    # Each keystroke filters the last result when the new text only narrows it: that
+    # shortcut must never lose a deployment (ring:non -> ring:none also means "no ring").
+    reference, _ = rules.build(rows)
+    model = TableModel()
+    model.set_sort(sort, descending=True)
+    model.load(compact_load(rows).snapshot())
+    text = " ".join(parts)
+    for i in [*range(len(text) + 1), *range(len(text), -1, -1)]:
+        model.set_query(text[:i])
+        shown = sorted(d.key for d in model.deployments())
+        assert shown == sorted(d.key for d in Query.parse(text[:i]).filter(reference)), text[:i]
+
+
+@SETTINGS
+@given(odd_table(), st.sampled_from(EXPRESSIONS + TYPED))
+def test_odd_tables_give_the_reference_overviews_in_any_order(rows: list[dict], text: str) -> None:
+    reference, syncs = rules.build(rows)
+    model = TableModel()
+    model.load(compact_load(rows).snapshot())
+    model.set_query(text)
+    expected = Query.parse(text).filter(reference)  # the reference's order, not the model's
+    assert model.ring_matrix() == overview.ring_matrix(expected)
+    fast = model.cluster_summaries(syncs)
+    slow = overview.cluster_summaries(syncs, expected)
+    assert [(s.sync, s.running, sorted(d.key for d in s.deployments), sorted(d.key for d in s.pending))
+            for s in fast] == [(s.sync, s.running, sorted(d.key for d in s.deployments),
+                                sorted(d.key for d in s.pending)) for s in slow]

@@ -256,3 +256,30 @@ def test_a_key_holds_one_row_the_last_written_whatever_its_kind():
     ])
     assert [c.manifest_commit for c in loaded.clusters.values()] == ["ccccccc"]
     assert loaded.clusters == applied.clusters and not loaded.deployments
+
+
+def test_times_in_other_spellings_order_and_sync_as_the_times_they_are(build):
+    # 12:00+02:00 is 10:00Z: older than 11:00Z; a time without fractions; no time at all.
+    rows = [row(RowKey="a", p1="1", Timestamp="2026-11-23T12:00:00+02:00"),
+            row(RowKey="b", p1="2", Timestamp="2026-11-23T11:00:00Z"),
+            row(RowKey="c", p1="3", Timestamp="2026-11-23T11:00:00.500000Z"),
+            row(RowKey="d", p1="4", Timestamp="n/a")]
+    assert [d.id for d in build(rows)] == ["c", "b", "a", "d"]
+
+
+def test_pr_states_and_recorded_statuses_read_in_any_case(build):
+    (closed,) = build([row(p1="1", p1Status="Succeeded", p2="2", p2Status="SUCCEEDED", prState="Abandoned")])
+    assert (closed.status, closed.pr_state) == ("canceled", "closed")
+
+
+def test_a_duplicate_without_a_row_key_collapses_without_a_crash(build):
+    rows = [row(RowKey="a", p1="1", imageTag="t"), {"PartitionKey": "p", "p1": "1", "imageTag": "t"}]
+    assert len(build(rows)) == 1
+
+
+def test_a_row_key_that_is_a_number_is_one_deployment_when_rewritten():
+    index = JourneyIndex()
+    index.load([])
+    for status in ("started", "succeeded"):
+        index.apply([{"PartitionKey": "p", "RowKey": 7, "p1": "1", "p1Status": status}])
+    assert [(d.id, d.status) for d in index.snapshot().deployments] == [("7", "waiting")]

@@ -9,9 +9,8 @@ from datetime import timedelta
 import pytest
 
 from gitops_tui.index.journey import JourneyIndex
-from gitops_tui.domain.query import Query
+from gitops_tui.domain.query import Query, with_value
 from gitops_tui.domain.timefmt import to_iso
-from gitops_tui.domain.query import with_value
 from gitops_tui.index.matching import refines
 from gitops_tui.index.records import to_plain
 from gitops_tui.index.table import TableModel
@@ -367,3 +366,33 @@ def test_a_filter_that_shows_the_same_rows_reports_no_change(snapshot):
     assert index.version == version and str(index.query) == "!status:zz" and len(index) == 600
     assert index.set_query("!status:failed") is True
     assert len(index) == len(Query.parse("!status:failed").filter(snap.deployments))
+
+
+def test_typing_a_field_to_none_finds_the_deployments_without_it() -> None:
+    rows = [{"PartitionKey": "p", "RowKey": "1", "env": "dev"}, {"PartitionKey": "p", "RowKey": "2"},
+            {"PartitionKey": "p", "RowKey": "3", "env": "canary"}]
+    journey = JourneyIndex()
+    journey.load(rows)
+    index = TableModel()
+    index.load(journey.snapshot())
+    for text in ("ring:n", "ring:no", "ring:non", "ring:none"):  # as the filter line sends it
+        index.set_query(text)
+    assert [d.id for d in index.deployments()] == ["2"]
+
+
+def test_sorting_by_a_run_id_that_is_a_digit_but_no_number() -> None:
+    rows = [{"PartitionKey": "p", "RowKey": str(i), "p1": value} for i, value in enumerate(["²", "10", "9"])]
+    journey = JourneyIndex()
+    journey.load(rows)
+    index = TableModel()
+    index.load(journey.snapshot())
+    index.set_sort("image", descending=False)
+    assert [index.at(i).id for i in range(3)] == ["2", "1", "0"]  # numbers first, then text
+
+
+def test_a_picked_value_with_quotes_reads_back_as_that_value() -> None:
+    text = with_value('"ann lee"', "author", "Ann \"Bo\" O'Brien")
+    terms = Query.parse(text).terms
+    assert [(t.field, t.value, t.exact) for t in terms] == [
+        (None, "ann lee", False), ("author", "ann \"bo\" o'brien", True)
+    ]
