@@ -23,6 +23,7 @@ from textual.widgets import ContentSwitcher, Footer
 
 from gitops_tui.config import Config
 from gitops_tui.domain.model import Snapshot
+from gitops_tui.domain.textsafe import clean
 from gitops_tui.domain.timefmt import utcnow
 from gitops_tui.index.table import TableModel
 from gitops_tui.monitor import Monitor, PollStatus, Update
@@ -114,6 +115,14 @@ class GitopsApp(LiveUpdates, Navigation, Prompts, App[None]):
         # first page's message waits in the queue until the table is mounted.
         if self.poll_enabled:
             self.start_polling()
+
+    def notify(
+        self, message: str, *, title: str = "", severity: Any = "information",
+        timeout: float | None = None, markup: bool = False,
+    ) -> None:
+        """Every notification is plain, sanitised text: data in one (a view name typed
+        as ``[/]x``, a value with escapes) never reaches the terminal as markup."""
+        super().notify(clean(message), title=clean(title), severity=severity, timeout=timeout, markup=False)
 
     def on_mount(self) -> None:
         self.table.set_now(self.clock())

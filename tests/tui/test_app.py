@@ -253,6 +253,26 @@ async def test_colon_jumps_between_views_with_completion(story: FakeStore) -> No
         assert not isinstance(app.screen, Picker)
 
 
+async def test_markup_or_escapes_typed_at_the_command_line_are_shown_as_text(story: FakeStore) -> None:
+    # `:` then `[/]x`: a MarkupError used to end the app with a traceback and status 0.
+    app = app_on(story)
+    async with app.run_test(size=WIDE) as pilot:
+        await wait_loaded(pilot)
+        await pilot.press("colon", *"[/]x", "enter")
+        await pilot.pause()
+        await pilot.press("colon", *"[bold]b", "enter")
+        await pilot.pause()
+        assert app.is_running and app.view == "deployments"
+        notes = list(app._notifications)
+        assert not any(n.markup for n in notes)
+        shown = [n.message for n in notes]
+        assert any("'[/]x'" in m for m in shown) and any("'[bold]b'" in m for m in shown), shown
+        app.notify("\x1b]0;pwned\x07 value")  # anything else that reaches a notification
+        await pilot.pause()
+        assert len(app._notifications) == len(notes) + 1
+        assert all("\x1b" not in n.message and "\x07" not in n.message for n in app._notifications)
+
+
 async def test_filter_live_enter_keeps_esc_clears(story: FakeStore) -> None:
     app = app_on(story)
     async with app.run_test(size=WIDE) as pilot:
