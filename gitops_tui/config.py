@@ -394,5 +394,5 @@ class _Validator:
     def _unknown(self, data: dict[Any, Any], allowed: set[str], prefix: str) -> None:
         for name in data:
             if name not in allowed:
-                shown = name if isinstance(name, str) else _show(name)
+                shown = name if isinstance(name, str) and len(name) <= 60 else _show(name)
                 raise self.fail(f"{prefix}{shown}", "unknown key")
