@@ -23,7 +23,11 @@ MESSAGE_LIMIT = 2000  # characters of one error line (long paths fit)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``gitops-tui`` console script; returns the exit status."""
+    """Entry point of the ``gitops-tui`` console script; returns the exit status.
+
+    Anything unexpected is one line too (exit 1), its traceback in a log file
+    (:mod:`gitops_tui.cli.crash`)."""
+    args = config = None
     try:
         args = build_parser().parse_args(argv)
         command = BY_NAME[args.command or DEFAULT_COMMAND]
@@ -40,6 +44,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:  # `gitops-tui get | head`
         return 0
+    except Exception as exc:  # noqa: BLE001 (the last resort: never a traceback)
+        from gitops_tui.cli.crash import describe
+
+        return report(describe(exc, config, args), 1)
 
 
 def report(message: str, status: int, prog: str = "gitops-tui") -> int:
