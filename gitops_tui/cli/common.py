@@ -13,11 +13,12 @@ from gitops_tui.stores.base import Store
 
 
 class CliError(Exception):
-    """A failure to report as one line with an exit status."""
+    """A failure to report as one line with an exit status (``prog`` begins the line)."""
 
-    def __init__(self, message: str, status: int = 1) -> None:
+    def __init__(self, message: str, status: int = 1, prog: str = "gitops-tui") -> None:
         super().__init__(message)
         self.status = status
+        self.prog = prog
 
 
 @dataclass(frozen=True, slots=True)

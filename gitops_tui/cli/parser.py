@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import NoReturn
 
 from gitops_tui import __version__
 from gitops_tui.cli.commands import COMMANDS
+from gitops_tui.cli.common import CliError
 
 
 class _Parser(argparse.ArgumentParser):
-    # Sub-parsers inherit this class, so every usage error is exit 2 with one message line.
+    # Sub-parsers inherit this class, so every usage error is exit 2 with one line, which
+    # the entry point prints (sanitised: argparse echoes the offending argument).
     def error(self, message: str) -> NoReturn:
-        self.print_usage(sys.stderr)
-        self.exit(2, f"{self.prog}: error: {message}\n")
+        raise CliError(f"error: {message} (see {self.prog} --help)", 2, self.prog)
 
 
 def build_parser() -> argparse.ArgumentParser:

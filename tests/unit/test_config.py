@@ -120,3 +120,45 @@ def test_parse_duration():
     assert parse_duration("5s") == 5 and parse_duration("250ms") == 0.25
     assert parse_duration("2m") == 120 and parse_duration(3) == 3.0
     assert parse_duration("often") is None and parse_duration(True) is None
+
+
+def test_parse_duration_does_not_overflow():
+    import math
+
+    assert parse_duration(10**400) == math.inf and parse_duration(-(10**400)) == -math.inf
+    assert math.isnan(parse_duration(float("nan")))
+    assert parse_duration("9" * 400 + "ms") == math.inf
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("poll_interval: 100ms\n", "poll_interval: 100ms is below the 250ms floor"),
+        ("poll_interval: 0.0000001\n", "poll_interval: 0.0001ms is below the 250ms floor"),
+        ("poll_interval: .inf\n", "poll_interval: inf is above the 24h ceiling"),
+        ("store:\n  timeout: .nan\n", "store.timeout: must be a positive duration like 5s or 500ms, not NaN"),
+        ("store:\n  kind: azure\n  table: abc\n  account_name: a\n  endpoint: 'http://[::1'\n",
+         "store.endpoint: not a valid URL"),
+        ("keymap:\n  quit: [q]\n", "keymap.quit: must be keys as text"),
+    ],
+)
+def test_range_and_shape_errors(tmp_path, text, expected):
+    cfg = write(tmp_path / "bad.yaml", text)
+    with pytest.raises(ConfigError) as info:
+        load_config(cfg, env={})
+    assert str(info.value).startswith(f"{cfg}: {expected}")
+
+
+def test_connection_string_errors_never_echo_it(tmp_path):
+    cfg = write(tmp_path / "bad.yaml", "store:\n  kind: azure\n  table: abc\n  connection_string: "
+                "'AccountName=a;AccountKey=SECRET==;TableEndpoint=http://[::1'\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(cfg, env={})
+    assert "store.connection_string: TableEndpoint is not a valid URL" in str(info.value)
+    assert "SECRET" not in str(info.value)
+
+
+def test_poll_interval_floor_and_env_durations(tmp_path):
+    cfg = write(tmp_path / "c.yaml", "poll_interval: ${env:POLL}\nstore:\n  timeout: ${env:T}\n")
+    config = load_config(cfg, env={"POLL": "250ms", "T": "2m"})
+    assert config.poll_interval == 0.25 and config.store.timeout_s == 120
