@@ -10,7 +10,11 @@ from __future__ import annotations
 import re
 
 # CSI/OSC/DCS/… sequences first (so their parameters go with them), then any other C0/C1
-# control character, DEL, and the bidi overrides that can make text read backwards.
+# control character, DEL, the zero-width and bidi controls (embeddings, overrides,
+# isolates, marks: they can make text read backwards), the line and paragraph separators
+# (U+2028/U+2029: a line break to some terminals and editors) and lone surrogates (no
+# terminal encoding holds them). ``str.isprintable`` is false for every one of these, so
+# text without them never reaches the regular expressions.
 _ESCAPES = re.compile(
     r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI
     r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC … BEL/ST
@@ -18,7 +22,9 @@ _ESCAPES = re.compile(
     r"|\x1b[@-Z\\-_]"  # other two-byte escapes
     r"|\x9b[0-?]*[ -/]*[@-~]"  # 8-bit CSI
 )
-_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+_CONTROLS = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]"
+)
 
 
 def clean(value: object, limit: int | None = 500) -> str:
