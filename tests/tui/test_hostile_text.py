@@ -4,6 +4,10 @@ finds its deployment. (``test_e2e_hostile_text.py`` checks the real terminal.)""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
 import pytest
 from textual import events
 
@@ -64,12 +68,18 @@ async def test_the_filter_suggests_an_author_as_shown_and_finds_it(hostile: Fake
         assert f"author:{shown}" in screen_text(app)  # markup shows as typed
 
 
-async def test_the_filter_suggests_services_and_rings_as_shown(hostile: FakeStore) -> None:
-    app = app_on(hostile)
+@asynccontextmanager
+async def filter_line_open(store: FakeStore) -> AsyncIterator[tuple[Any, Any, Any]]:
+    """The app on ``store``, loaded, with "/" pressed: (app, pilot, its filter line)."""
+    app = app_on(store)
     async with app.run_test(size=WIDE) as pilot:
         await wait_loaded(pilot)
-        bar = app.filter_bar
         await pilot.press("slash")
+        yield app, pilot, app.filter_bar
+
+
+async def test_the_filter_suggests_services_and_rings_as_shown(hostile: FakeStore) -> None:
+    async with filter_line_open(hostile) as (app, pilot, bar):
         for field, expected in (("service", "asvc"), ("ring", "bring")):
             bar.value = ""
             await pilot.press(*f"{field}:{expected[0]}")
@@ -79,11 +89,7 @@ async def test_the_filter_suggests_services_and_rings_as_shown(hostile: FakeStor
 
 
 async def test_a_suggester_that_returns_escapes_cannot_put_them_in_the_line(hostile: FakeStore) -> None:
-    app = app_on(hostile)
-    async with app.run_test(size=WIDE) as pilot:
-        await wait_loaded(pilot)
-        bar = app.filter_bar
-        await pilot.press("slash")
+    async with filter_line_open(hostile) as (_app, pilot, bar):
         bar._suggestion = "x\x1b]0;pwned\x07y"
         assert bar._suggestion == "xy"
         bar.value = "\x1b[2J\x1b]52;c;cHduZWQ=\x07front"
