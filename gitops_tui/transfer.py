@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from gitops_tui.domain.rows import Row
+from gitops_tui.domain.textsafe import CONTROLS
 from gitops_tui.domain.timefmt import parse_iso, to_iso
 
 _BAD_KEY = re.compile(r"[/\\#?\x00-\x1f\x7f-\x9f]")
@@ -80,7 +81,9 @@ def read_entities(text: str, default_partition: str | None) -> tuple[list[Row], 
     else:
         items = []
         problems: list[tuple[int, str]] = []
-        for number, line in enumerate(text.splitlines(), start=1):
+        # "\n" only: str.splitlines also splits at U+2028, U+0085, \x1c… which an older
+        # export (or another tool's) may hold raw inside a JSON string.
+        for number, line in enumerate(text.split("\n"), start=1):
             if not line.strip():
                 continue
             try:
@@ -103,9 +106,22 @@ def _convert(items: list[tuple[int, Any]], default_partition: str | None) -> tup
     return entities, problems
 
 
+def _escaped(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
+
+
 def entity_line(row: Row) -> str:
-    """One export line: plain property values, absent ones left out."""
-    return json.dumps({k: v for k, v in row.items() if v is not None}, ensure_ascii=False)
+    """One export line: plain property values, absent ones left out.
+
+    The values are kept exactly (an export is a backup: importing it gives the same
+    rows back), but no character a terminal or a line reader could act on is written
+    raw: json escapes C0, and DEL, C1, the zero-width and bidi controls, U+2028/U+2029
+    and lone surrogates are written as ``\\uXXXX`` too, so ``cat`` of an export cannot
+    be an attack and every line is one line to any reader (they only occur inside
+    JSON strings, where the escape means the same character).
+    """
+    line = json.dumps({k: v for k, v in row.items() if v is not None}, ensure_ascii=False)
+    return line if line.isprintable() else CONTROLS.sub(_escaped, line)
 
 
 def looks_like_bedrock(row: Row) -> bool:

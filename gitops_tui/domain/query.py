@@ -25,6 +25,7 @@ from functools import lru_cache
 from typing import TypeVar
 
 from gitops_tui.domain.model import Deployment
+from gitops_tui.domain.textsafe import clean
 from gitops_tui.domain.vocab import STATUS_SYNONYMS
 
 
@@ -95,10 +96,22 @@ class Term:
 
 
 def value_matches(actual: str | tuple[str, ...] | None, pattern: str, exact: bool = False) -> bool:
-    """The one matcher of a field term: ``pattern`` (lower-cased) against a value."""
+    """The one matcher of a field term: ``pattern`` (lower-cased) against a value.
+
+    A value with escapes or controls in it also matches by the text it is shown as
+    (:func:`~gitops_tui.domain.textsafe.clean`): the suggestions and the pickers offer
+    that text, never the raw one, and what they offer must find its deployment.
+    """
     if actual is None or actual == ():
         return pattern in _ABSENT or (pattern == "" and not exact)
-    values = actual if isinstance(actual, tuple) else (actual,)
+    if isinstance(actual, tuple):
+        values = actual
+        if not all(map(str.isprintable, values)):
+            values = (*values, *(clean(v, None) for v in values if not v.isprintable()))
+    elif actual.isprintable():  # one C-level scan: almost every value
+        values = (actual,)
+    else:
+        values = (actual, clean(actual, None))
     wild = _wildcard(pattern, exact)
     for value in values:
         value = value.lower()

@@ -589,8 +589,12 @@ async def test_markup_and_escapes_in_data_are_shown_as_text(story: FakeStore) ->
         await pilot.press("escape", "a")
         picker = app.screen
         assert isinstance(picker, Picker)
-        assert "\x1b[31mmallory\x1b[0m [b]boss[/b]" in picker.values  # the raw value is the key…
-        assert "mallory [b]boss[/b]" in screen_text(app)  # …and it is shown cleaned, literally
+        # The value is offered as it is shown (cleaned, literally), and picking it finds
+        # the raw value's deployment.
+        assert "mallory [b]boss[/b]" in picker.values and "mallory [b]boss[/b]" in screen_text(app)
+        await pilot.press(*"mallory", "enter")
+        await pilot.pause()
+        assert [d.author for d in app.index.deployments()] == ["\x1b[31mmallory\x1b[0m [b]boss[/b]"]
 
 
 def _strips_segments(app: GitopsApp):

@@ -4,6 +4,11 @@ Typing filters the table on every keystroke; ``enter`` keeps the filter and retu
 to the table, ``esc`` clears it. The suggester completes the word being typed: field
 prefixes (``ser`` → ``service:``) and, after a prefix, the values present in the data
 (``service:fr`` → ``service:frontend``); ``→`` (right arrow) accepts a suggestion.
+
+A value is suggested as it is shown (:func:`~gitops_tui.domain.textsafe.clean`: no
+escapes, controls or bidi overrides), which is also what accepting it types; a field
+term matches a value by its shown text too (``domain.query.value_matches``), so the
+accepted suggestion still finds its deployment.
 """
 
 from __future__ import annotations
@@ -14,10 +19,11 @@ from textual.geometry import Size
 from textual.reactive import Reactive
 from textual.message import Message
 from textual.suggester import Suggester
-from textual.widgets import Input
 
-from gitops_tui.tui.bindings import bindings_for
+from gitops_tui.domain.textsafe import clean
 from gitops_tui.domain.vocab import STATUSES
+from gitops_tui.tui.bindings import bindings_for
+from gitops_tui.tui.widgets.clean_input import CleanInput
 
 PREFIXES = ("service:", "ring:", "author:", "status:")
 STATUS_VALUES = STATUSES
@@ -52,7 +58,7 @@ class QuerySuggester(Suggester):
         else:
             return None
         typed_lower = typed.lower()
-        for candidate in candidates:
+        for candidate in (clean(c, None) for c in candidates):
             if candidate.lower().startswith(typed_lower) and candidate.lower() != typed_lower:
                 if " " in candidate:
                     return None  # a value with spaces needs quotes: use the picker
@@ -60,7 +66,7 @@ class QuerySuggester(Suggester):
         return None
 
 
-class FilterBar(Input):
+class FilterBar(CleanInput):
     """See the module docstring."""
 
     # Input's value watcher sets the virtual size (the text's width) on every key, and

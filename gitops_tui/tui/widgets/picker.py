@@ -2,7 +2,10 @@
 
 Used by ``s`` ``r`` ``a`` (pick a service, ring or author from the values in the data)
 and by ``:`` (jump to a view). Values from the data are shown as ``Text`` objects, so
-a service called ``[bold]x`` is shown as typed, never interpreted.
+a service called ``[bold]x`` is shown as typed, never interpreted. The picker offers,
+completes and returns each value as it is shown (:func:`~gitops_tui.domain.textsafe.clean`):
+no escape, control or bidi override reaches its line or its list, and a field term
+matches a value by that text too (``domain.query.value_matches``).
 """
 
 from __future__ import annotations
@@ -12,11 +15,12 @@ from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, OptionList
+from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 from gitops_tui.domain.textsafe import clean
 from gitops_tui.tui.bindings import bindings_for
+from gitops_tui.tui.widgets.clean_input import CleanInput
 
 MAX_OPTIONS = 200
 
@@ -42,9 +46,10 @@ class Picker(ModalScreen[str | None]):
 
     def __init__(self, title: str, values: list[str], *, prompt: str = "", allow_free: bool = True) -> None:
         super().__init__()
-        self.title_text = title
-        self.values = values
-        self.prompt = prompt
+        self.title_text = clean(title, 200)
+        # As shown, once each (two raw values may look the same once cleaned).
+        self.values = list(dict.fromkeys(shown for shown in (clean(v, None) for v in values) if shown))
+        self.prompt = clean(prompt, None)
         self.allow_free = allow_free
         self.shown: list[str] = []
 
@@ -52,7 +57,7 @@ class Picker(ModalScreen[str | None]):
         with Vertical():
             yield Label(Text(self.title_text, style="bold"))
             yield Label(Text("type to narrow · ↑↓ · tab completes · enter picks · esc"), id="picker-hint")
-            field = Input(value=self.prompt, placeholder="type to narrow…", id="picker-input")
+            field = CleanInput(value=self.prompt, placeholder="type to narrow…", id="picker-input")
             field.cursor_blink = False  # no redraws twice a second over ssh
             yield field
             yield OptionList(id="picker-options")
@@ -74,16 +79,16 @@ class Picker(ModalScreen[str | None]):
     def on_key(self, event: events.Key) -> None:
         """Keys typed right after the one that opened the picker reach the screen
         before its input has focus: put them in the input, in order."""
-        field = self.query_one(Input)
+        field = self.query_one(CleanInput)
         if event.character and event.character.isprintable() and self.focused is not field:
             event.stop()
             event.prevent_default()
             field.insert_text_at_cursor(event.character)
 
-    def on_input_changed(self, event: Input.Changed) -> None:
+    def on_input_changed(self, event: CleanInput.Changed) -> None:
         self._narrow(event.value)
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
+    def on_input_submitted(self, event: CleanInput.Submitted) -> None:
         event.stop()
         self._pick(event.value)
 
@@ -109,7 +114,7 @@ class Picker(ModalScreen[str | None]):
     def action_complete(self) -> None:
         options = self.query_one(OptionList)
         if self.shown and options.highlighted is not None:
-            field = self.query_one(Input)
+            field = self.query_one(CleanInput)
             field.value = self.shown[options.highlighted]
             field.cursor_position = len(field.value)
 
