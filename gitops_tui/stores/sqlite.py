@@ -20,7 +20,6 @@ projection of another version means "read the document".
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 import sqlite3
 import threading
@@ -32,56 +31,17 @@ from typing import Any
 import orjson
 
 from gitops_tui.config import StoreConfig
-from gitops_tui.domain.rows import KNOWN_COLUMNS, Row, cluster_partition
+from gitops_tui.domain.rows import Row, cluster_partition
 from gitops_tui.stores.projection import RECORD_SEP, projection
 from gitops_tui.domain.timefmt import to_iso, utcnow
-from gitops_tui.stores.base import BLOCK_ROWS, ConflictError, Page, StoreError, TableMissingError, Versioned
+from gitops_tui.stores.sqlite_schema import json_path, stale_projection_sql, table_sql
+from gitops_tui.stores.base import BLOCK_ROWS, BadRow, ConflictError, Page, StoreError, TableMissingError, Versioned
+from gitops_tui.stores.sqlite_rows import Key, block_by_rows, entities_page, entity_of, fill_projections
 
 _COLUMN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,254}")
-# Columns the writer looks rows up by get an expression index each.
-_INDEXED = ("imageTag", "hldCommitId", "pr", "p1", "p3")
-
-
-def _json_path(column: str) -> str:
-    return "$." + json.dumps(column)
-
-
-def _table_sql(table: str) -> str:
-    indexes = "\n".join(
-        f'CREATE INDEX IF NOT EXISTS "{table}_{c}" ON "{table}" '
-        f"(\"PartitionKey\", json_extract(doc, '{_json_path(c)}'));"
-        for c in _INDEXED
-    )
-    view_cols = ",\n  ".join(
-        f"json_extract(doc, '{_json_path(c)}') AS \"{c}\"" for c in KNOWN_COLUMNS
-    )
-    return f"""
-CREATE TABLE IF NOT EXISTS "{table}" (
-  seq INTEGER PRIMARY KEY,
-  "PartitionKey" TEXT NOT NULL,
-  "RowKey" TEXT NOT NULL,
-  "Timestamp" TEXT NOT NULL,
-  doc TEXT NOT NULL,
-  etag TEXT NOT NULL,
-  proj TEXT
-);
-CREATE UNIQUE INDEX IF NOT EXISTS "{table}_key" ON "{table}" ("PartitionKey", "RowKey");
-{indexes}
-CREATE VIEW IF NOT EXISTS "{table}_columns" AS SELECT "PartitionKey", "RowKey", "Timestamp",
-  {view_cols}
-FROM "{table}";
-{_stale_projection_sql(table)}
-"""
-
-
-def _stale_projection_sql(table: str) -> str:
-    """A trigger that forgets a row's projection when its document changes and the
-    writer did not write one: an older gitops-tui, or SQL by hand, would leave it stale."""
-    return f"""
-CREATE TRIGGER IF NOT EXISTS "{table}_proj_stale" AFTER UPDATE OF doc ON "{table}"
-WHEN NEW.proj IS OLD.proj AND NEW.doc IS NOT OLD.doc
-BEGIN UPDATE "{table}" SET proj = NULL WHERE seq = NEW.seq; END;
-"""
+# The key columns, and what a read of documents selects (see ``stores.sqlite_rows``).
+_KEYS = '"PartitionKey", "RowKey"'
+_DOC_COLUMNS = f"CAST(doc AS BLOB), seq, {_KEYS}"
 
 
 class SqliteStore:
@@ -95,6 +55,7 @@ class SqliteStore:
         self._conn: sqlite3.Connection | None = None
         self._lock = threading.Lock()
         self._has_proj = self._trust_proj = False
+        self._bad: dict[Key, BadRow] = {}
 
     # -- plumbing ------------------------------------------------------------------
 
@@ -115,7 +76,7 @@ class SqliteStore:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             if create:
-                conn.executescript(_table_sql(self.table))
+                conn.executescript(table_sql(self.table))
             elif not self._has_table(conn):
                 conn.close()
                 raise TableMissingError(f"{self.description}: table {self.table!r} does not exist")
@@ -149,7 +110,7 @@ class SqliteStore:
             try:
                 if not present()[0]:
                     conn.execute(f'ALTER TABLE "{self.table}" ADD COLUMN proj TEXT')
-                conn.execute(_stale_projection_sql(self.table).strip())
+                conn.execute(stale_projection_sql(self.table).strip())
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
@@ -190,11 +151,11 @@ class SqliteStore:
 
     # -- reading -------------------------------------------------------------------
 
-    @staticmethod
-    def _rows(fetched: list[tuple[bytes, Any]]) -> Page:
-        loads = orjson.loads
-        docs = [doc for doc, *_ in fetched]
-        return Page([loads(doc) for doc in docs], docs)
+    @property
+    def bad_rows(self) -> tuple[BadRow, ...]:
+        """Rows in scope that are not entities (``stores.sqlite_rows``), as of the last
+        full scan and the polls since: reads skip them."""
+        return tuple(self._bad.values())
 
     async def scan(self, page_size: int = 1000, first_page: int | None = None) -> AsyncIterator[Page]:
         """Newest writes first, keyset-paged on the change counter.
@@ -214,17 +175,20 @@ class SqliteStore:
     async def _pages(self, fetch_page: Any, page_size: int, first_page: int | None) -> AsyncIterator[Page]:
         where, args = self._scope()
         size = first_page or page_size
+        self._bad = {}  # a full scan finds them all again
         fetch = asyncio.ensure_future(self._run(fetch_page, where, args, None, size))
         try:
             while True:
-                page, last = await fetch
-                if not len(page):
+                # (``fetched`` counts bad rows too: a page may be short of them.)
+                page, last, fetched = await fetch
+                if not fetched:
                     return
-                more = len(page) == size
+                more = fetched == size
                 size = page_size
                 if more:
                     fetch = asyncio.ensure_future(self._run(fetch_page, where, args, last, page_size))
-                yield page
+                if len(page):
+                    yield page
                 if not more:
                     return
         finally:
@@ -243,28 +207,31 @@ class SqliteStore:
 
     def _scan_page(
         self, conn: sqlite3.Connection, where: str, args: tuple[str, ...], last: int | None, size: int
-    ) -> tuple[Page, int | None]:
-        sql, args = self._page_sql(where, args, last, "CAST(doc AS BLOB), seq")
+    ) -> tuple[Page, int | None, int]:
+        sql, args = self._page_sql(where, args, last, _DOC_COLUMNS)
         fetched = conn.execute(sql, (*args, size)).fetchall()
-        return self._rows(fetched), (fetched[-1][1] if fetched else None)
+        return entities_page(fetched, self._bad), (fetched[-1][1] if fetched else None), len(fetched)
 
     def _projected_page(
         self, conn: sqlite3.Connection, where: str, args: tuple[str, ...], last: int | None, size: int
-    ) -> tuple[Page, int | None]:
-        """A page as blocks of ``BLOCK_ROWS`` documents and their projections, and the
-        lowest ``seq`` in it.
+    ) -> tuple[Page, int | None, int]:
+        """A page as blocks of ``BLOCK_ROWS`` documents and their projections, the
+        lowest ``seq`` in it and how many rows it read (bad ones too).
 
         Each block comes back as one value per column, its documents (projections)
         joined by RS (0x1e, which valid JSON never contains). sqlite steps without the
         GIL, but building each Python row takes it back: with that hand-off per row,
         against the thread joining the previous page, a page took 90 ms instead of 15.
-        And no object per document means nothing small left behind in the heap.
+        And no object per document means nothing small left behind in the heap. A row
+        without a projection gets one here from its document, checked; a block with a
+        bad row is read again row by row, without it (``stores.sqlite_rows``).
         """
         proj = "coalesce(proj, '')" if self._trust_proj else "''"
         blocks: list[tuple[bytes, int]] = []
         projections: list[str] = []
+        read = 0
         while size > 0:  # one query per block, keyset-paged like the pages
-            block, block_args = self._page_sql(where, args, last, f"doc, {proj} AS proj, seq")
+            block, block_args = self._page_sql(where, args, last, f'doc, {proj} AS proj, seq, {_KEYS}')
             rs = f"char({ord(RECORD_SEP)})"
             sql = (
                 f"SELECT CAST(group_concat(doc, {rs}) AS BLOB), group_concat(proj, {rs}), "
@@ -273,21 +240,27 @@ class SqliteStore:
             wanted = min(size, BLOCK_ROWS)
             try:
                 docs, joined, count, lowest = conn.execute(sql, (*block_args, wanted)).fetchone()
+                lines = fill_projections(docs, joined.split(RECORD_SEP), count) if count else []
             except sqlite3.DataError:  # a block longer than SQLITE_MAX_LENGTH: row by row
+                lines = None
+            if lines is None:
                 rows = conn.execute(block, (*block_args, wanted)).fetchall()
-                docs = RECORD_SEP.encode().join(doc.encode() for doc, _, _ in rows)
-                joined, count = RECORD_SEP.join(p for _, p, _ in rows), len(rows)
-                lowest = rows[-1][2] if rows else None
+                docs, kept, lines = block_by_rows(rows, self._bad)
+                count, lowest = len(rows), (rows[-1][2] if rows else None)
+            else:
+                kept = count
             if not count:
                 break
-            blocks.append((docs, count))
-            projections.extend(joined.split(RECORD_SEP))
+            if kept:
+                blocks.append((docs, kept))
+                projections.extend(lines)
+            read += count
             last, size = lowest, size - count
             if count < wanted:
                 break
         if not blocks:
-            return Page([]), None
-        return Page(None, None, projections, blocks), last
+            return Page([]), last, read
+        return Page(None, None, projections, blocks), last, read
 
     async def cursor_now(self) -> int:
         sql = f'SELECT coalesce(max(seq), 0) FROM "{self.table}"'
@@ -296,18 +269,27 @@ class SqliteStore:
     async def changed_since(self, cursor: int) -> tuple[list[Row], int]:
         where, args = self._scope()
         sql = (
-            f'SELECT CAST(doc AS BLOB), seq FROM "{self.table}" NOT INDEXED '
+            f'SELECT {_DOC_COLUMNS} FROM "{self.table}" NOT INDEXED '
             f"WHERE {where} AND seq > ? ORDER BY seq"
         )
-        fetched = await self._run(lambda conn: conn.execute(sql, (*args, cursor)).fetchall())
-        if not fetched:
-            return [], cursor
-        return self._rows(fetched), fetched[-1][1]  # type: ignore[return-value]
+
+        def read(conn: sqlite3.Connection) -> tuple[list[Row], int]:
+            fetched = conn.execute(sql, (*args, cursor)).fetchall()
+            page = entities_page(fetched, self._bad) if fetched else []
+            return (page if len(page) else []), (fetched[-1][1] if fetched else cursor)
+
+        return await self._run(read)  # type: ignore[no-any-return]
+
+    def _entity(self, doc: bytes | str, key: str) -> Row:
+        found = entity_of(doc)
+        if type(found) is str:
+            raise StoreError(f"{self.description}: row {key} is not an entity ({found}): see gitops-tui check")
+        return found  # type: ignore[return-value]
 
     async def get(self, partition: str, row_key: str) -> Versioned | None:
         sql = f'SELECT doc, etag FROM "{self.table}" WHERE "PartitionKey"=? AND "RowKey"=?'
         found = await self._run(lambda conn: conn.execute(sql, (partition, row_key)).fetchone())
-        return None if found is None else Versioned(orjson.loads(found[0]), found[1])
+        return None if found is None else Versioned(self._entity(found[0], row_key), found[1])
 
     async def find(self, partition: str, column: str, value: str) -> list[Versioned]:
         if not _COLUMN_NAME.fullmatch(column):
@@ -316,10 +298,21 @@ class SqliteStore:
         # expression indexes on the columns the writer looks rows up by.
         sql = (
             f'SELECT doc, etag FROM "{self.table}" '
-            f"WHERE \"PartitionKey\"=? AND json_extract(doc, '{_json_path(column)}')=? ORDER BY seq"
+            f"WHERE \"PartitionKey\"=? AND json_extract(doc, '{json_path(column)}')=? ORDER BY seq"
         )
-        found = await self._run(lambda conn: conn.execute(sql, (partition, value)).fetchall())
-        return [Versioned(orjson.loads(doc), etag) for doc, etag in found]
+        slow = f'SELECT doc, etag FROM "{self.table}" WHERE "PartitionKey"=? ORDER BY seq'
+
+        def read(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+            try:
+                return conn.execute(sql, (partition, value)).fetchall()
+            except sqlite3.OperationalError:  # a document that is not JSON (no index keeps it out)
+                return conn.execute(slow, (partition,)).fetchall()
+
+        # (A bad row is skipped: it is no row the writer could update.)
+        return [
+            Versioned(row, etag) for doc, etag in await self._run(read)
+            if type(row := entity_of(doc)) is dict and row.get(column) == value
+        ]
 
     async def count(self) -> int:
         where, args = self._scope()
