@@ -20,7 +20,7 @@ from gitops_tui.index.blocks import RowBlock
 from gitops_tui.index.journey import JourneyIndex
 from gitops_tui.domain.model import Snapshot
 from gitops_tui.domain.rows import Row
-from gitops_tui.stores.base import Cursor, ProjectedScan, ReportsBadRows, Store, StoreError
+from gitops_tui.stores.base import Cursor, ProjectedScan, ReportsBadRows, Store, StoreError, StoreReplaced
 from gitops_tui.domain.timefmt import utcnow
 
 LOADING, OK, STALE, ERROR = "LOADING", "OK", "STALE", "ERROR"
@@ -147,7 +147,7 @@ class Monitor:
                 first = not loaded
                 loaded += len(page)
                 self.status = replace(self.status, rows_loaded=loaded)
-                if first:
+                if first and not self.loaded:  # (a reload keeps the last data meanwhile)
                     preview = JourneyIndex()
                     preview.load(page)
                     self.snapshot = preview.snapshot(total_rows=loaded, loaded=False)
@@ -204,6 +204,8 @@ class Monitor:
         started = time.perf_counter()
         try:
             rows, cursor = await self._bounded(self.store.changed_since(self.cursor))
+        except StoreReplaced:  # (a SQLite file moved over the old): everything again
+            return await self.load()
         except (StoreError, OSError) as exc:
             return self._failed(exc)
         changed = self.index.apply(rows) if rows else set()

@@ -30,6 +30,11 @@ class TableMissingError(StoreError):
     """The configured table does not exist."""
 
 
+class StoreReplaced(StoreError):
+    """``changed_since`` found the data replaced under it (a SQLite file moved over, or
+    rows removed): a cursor from before means nothing, read everything again."""
+
+
 class ConflictError(StoreError):
     """An insert found the key taken, or a replace found a newer ETag."""
 
@@ -139,7 +144,10 @@ class Store(Protocol):
         """
 
     async def changed_since(self, cursor: Cursor) -> tuple[list[Row], Cursor]:
-        """Rows written since ``cursor`` (possibly a few already seen) and the next cursor."""
+        """Rows written since ``cursor`` (possibly a few already seen) and the next cursor.
+
+        Raises :class:`StoreReplaced` when the data behind the cursor was replaced: the
+        caller then loads everything again (``cursor_now`` and a full scan)."""
 
     async def get(self, partition: str, row_key: str) -> Versioned | None: ...
 

@@ -20,6 +20,7 @@ projection of another version means "read the document".
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import sqlite3
 import threading
@@ -34,8 +35,8 @@ from gitops_tui.config import StoreConfig
 from gitops_tui.domain.rows import Row, cluster_partition
 from gitops_tui.stores.projection import RECORD_SEP, projection
 from gitops_tui.domain.timefmt import to_iso, utcnow
-from gitops_tui.stores.sqlite_schema import json_path, stale_projection_sql, table_sql
-from gitops_tui.stores.base import BLOCK_ROWS, BadRow, ConflictError, Page, StoreError, TableMissingError, Versioned
+from gitops_tui.stores.sqlite_schema import add_projection, json_path, table_sql
+from gitops_tui.stores.base import BLOCK_ROWS, BadRow, ConflictError, Page, StoreError, StoreReplaced, TableMissingError, Versioned
 from gitops_tui.stores.sqlite_rows import Key, block_by_rows, entities_page, entity_of, fill_projections
 
 _COLUMN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,254}")
@@ -56,6 +57,10 @@ class SqliteStore:
         self._lock = threading.Lock()
         self._has_proj = self._trust_proj = False
         self._bad: dict[Key, BadRow] = {}
+        # The file (device, inode) the connection has open, and the one the last
+        # ``cursor_now`` was taken on: a poll finding another at the path reloads.
+        self._file: tuple[int, int] | None = None
+        self._cursor_file: tuple[int, int] | None = None
 
     # -- plumbing ------------------------------------------------------------------
 
@@ -80,46 +85,13 @@ class SqliteStore:
             elif not self._has_table(conn):
                 conn.close()
                 raise TableMissingError(f"{self.description}: table {self.table!r} does not exist")
-            self._has_proj, self._trust_proj = self._add_projection(conn)
+            self._has_proj, self._trust_proj = add_projection(conn, self.table)
         except sqlite3.Error as exc:
             raise StoreError(f"{self.description}: {exc}") from None
         except OSError as exc:
             raise StoreError(f"{self.description}: {exc.strerror or exc}") from None
         self._conn = conn
-
-    def _add_projection(self, conn: sqlite3.Connection) -> tuple[bool, bool]:
-        """Whether the table has the ``proj`` column (so writes fill it) and its stale-
-        projection trigger (so reads may trust it), adding both to a file made before
-        they existed (its rows then have none: they are read from their documents).
-
-        That takes the write lock: if a writer holds it for long, or the file is read-
-        only, the store goes on without projections rather than wait 30 s."""
-        def present() -> tuple[bool, bool]:
-            columns = {row[1] for row in conn.execute(f'PRAGMA table_info("{self.table}")')}
-            trigger = conn.execute(
-                "SELECT 1 FROM sqlite_master WHERE type='trigger' AND name=?", (f"{self.table}_proj_stale",)
-            ).fetchone()
-            return "proj" in columns, "proj" in columns and trigger is not None
-
-        found = present()
-        if found[1]:
-            return found
-        conn.execute("PRAGMA busy_timeout=2000")
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                if not present()[0]:
-                    conn.execute(f'ALTER TABLE "{self.table}" ADD COLUMN proj TEXT')
-                conn.execute(stale_projection_sql(self.table).strip())
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-        except sqlite3.OperationalError:  # locked or read-only: documents only
-            return present()
-        finally:
-            conn.execute("PRAGMA busy_timeout=30000")
-        return present()
+        self._file = _identity(self.path)
 
     def _has_table(self, conn: sqlite3.Connection) -> bool:
         found = conn.execute(
@@ -264,7 +236,25 @@ class SqliteStore:
 
     async def cursor_now(self) -> int:
         sql = f'SELECT coalesce(max(seq), 0) FROM "{self.table}"'
-        return await self._run(lambda conn: conn.execute(sql).fetchone()[0])
+        cursor = await self._run(lambda conn: conn.execute(sql).fetchone()[0])
+        self._cursor_file = self._file
+        return cursor  # type: ignore[no-any-return]
+
+    def _same_file(self, conn: sqlite3.Connection, cursor: int) -> None:
+        """StoreError if the file is gone; StoreReplaced if another file is at the path
+        (moved over it) or rows are gone (the cursor is past the last one)."""
+        try:
+            found = _identity(self.path)
+        except FileNotFoundError:
+            raise StoreError(f"{self.description}: file removed") from None
+        except OSError as exc:
+            raise StoreError(f"{self.description}: {exc.strerror or exc}") from None
+        if self._cursor_file is None:  # (a cursor from elsewhere: taken as this file's)
+            self._cursor_file = self._file
+        if found != self._cursor_file:
+            raise StoreReplaced(f"{self.description}: file replaced")
+        if conn.execute(f'SELECT coalesce(max(seq), 0) FROM "{self.table}"').fetchone()[0] < cursor:
+            raise StoreReplaced(f"{self.description}: rows removed")
 
     async def changed_since(self, cursor: int) -> tuple[list[Row], int]:
         where, args = self._scope()
@@ -274,11 +264,16 @@ class SqliteStore:
         )
 
         def read(conn: sqlite3.Connection) -> tuple[list[Row], int]:
+            self._same_file(conn, cursor)
             fetched = conn.execute(sql, (*args, cursor)).fetchall()
             page = entities_page(fetched, self._bad) if fetched else []
             return (page if len(page) else []), (fetched[-1][1] if fetched else cursor)
 
-        return await self._run(read)  # type: ignore[no-any-return]
+        try:
+            return await self._run(read)  # type: ignore[no-any-return]
+        except StoreReplaced:
+            await self.close()  # (the next open takes the file now at the path)
+            raise
 
     def _entity(self, doc: bytes | str, key: str) -> Row:
         found = entity_of(doc)
@@ -383,3 +378,10 @@ class SqliteStore:
             await self._run(self._write, batch, "upsert", None)
             written += len(batch)
         return written
+
+
+def _identity(path: Path) -> tuple[int, int]:
+    """Which file is at ``path`` (its device and inode; while a connection holds the
+    file open its inode cannot be reused)."""
+    found = os.stat(path)
+    return found.st_dev, found.st_ino

@@ -4,6 +4,7 @@ trigger that forgets a stale projection (see :mod:`gitops_tui.stores.sqlite`).""
 from __future__ import annotations
 
 import json
+import sqlite3
 
 from gitops_tui.domain.rows import KNOWN_COLUMNS
 
@@ -51,3 +52,38 @@ CREATE TRIGGER IF NOT EXISTS "{table}_proj_stale" AFTER UPDATE OF doc ON "{table
 WHEN NEW.proj IS OLD.proj AND NEW.doc IS NOT OLD.doc
 BEGIN UPDATE "{table}" SET proj = NULL WHERE seq = NEW.seq; END;
 """
+
+
+def add_projection(conn: sqlite3.Connection, table: str) -> tuple[bool, bool]:
+    """Whether the table has the ``proj`` column (so writes fill it) and its stale-
+    projection trigger (so reads may trust it), adding both to a file made before
+    they existed (its rows then have none: they are read from their documents).
+
+    That takes the write lock: if a writer holds it for long, or the file is read-
+    only, the store goes on without projections rather than wait 30 s."""
+    def present() -> tuple[bool, bool]:
+        columns = {row[1] for row in conn.execute(f'PRAGMA table_info("{table}")')}
+        trigger = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type='trigger' AND name=?", (f"{table}_proj_stale",)
+        ).fetchone()
+        return "proj" in columns, "proj" in columns and trigger is not None
+
+    found = present()
+    if found[1]:
+        return found
+    conn.execute("PRAGMA busy_timeout=2000")
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if not present()[0]:
+                conn.execute(f'ALTER TABLE "{table}" ADD COLUMN proj TEXT')
+            conn.execute(stale_projection_sql(table).strip())
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    except sqlite3.OperationalError:  # locked or read-only: documents only
+        return present()
+    finally:
+        conn.execute("PRAGMA busy_timeout=30000")
+    return present()
