@@ -52,6 +52,8 @@ class SqliteStore:
         self.path = Path(config.path)
         self.table = config.table
         self.partition = config.partition
+        # How long a read or write waits for another connection's lock (store.timeout).
+        self.timeout_s = config.timeout_s
         self.description = f"sqlite:{self.path}"
         self._conn: sqlite3.Connection | None = None
         self._lock = threading.Lock()
@@ -76,7 +78,7 @@ class SqliteStore:
             if create:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(
-                self.path, timeout=30.0, isolation_level=None, check_same_thread=False
+                self.path, timeout=self.timeout_s, isolation_level=None, check_same_thread=False
             )
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
@@ -85,7 +87,7 @@ class SqliteStore:
             elif not self._has_table(conn):
                 conn.close()
                 raise TableMissingError(f"{self.description}: table {self.table!r} does not exist")
-            self._has_proj, self._trust_proj = add_projection(conn, self.table)
+            self._has_proj, self._trust_proj = add_projection(conn, self.table, self.timeout_s)
         except sqlite3.Error as exc:
             raise StoreError(f"{self.description}: {exc}") from None
         except OSError as exc:

@@ -54,13 +54,13 @@ BEGIN UPDATE "{table}" SET proj = NULL WHERE seq = NEW.seq; END;
 """
 
 
-def add_projection(conn: sqlite3.Connection, table: str) -> tuple[bool, bool]:
+def add_projection(conn: sqlite3.Connection, table: str, timeout_s: float) -> tuple[bool, bool]:
     """Whether the table has the ``proj`` column (so writes fill it) and its stale-
     projection trigger (so reads may trust it), adding both to a file made before
     they existed (its rows then have none: they are read from their documents).
 
     That takes the write lock: if a writer holds it for long, or the file is read-
-    only, the store goes on without projections rather than wait 30 s."""
+    only, the store goes on without projections rather than wait ``timeout_s``."""
     def present() -> tuple[bool, bool]:
         columns = {row[1] for row in conn.execute(f'PRAGMA table_info("{table}")')}
         trigger = conn.execute(
@@ -71,7 +71,7 @@ def add_projection(conn: sqlite3.Connection, table: str) -> tuple[bool, bool]:
     found = present()
     if found[1]:
         return found
-    conn.execute("PRAGMA busy_timeout=2000")
+    conn.execute(f"PRAGMA busy_timeout={min(2000, int(timeout_s * 1000))}")
     try:
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -85,5 +85,5 @@ def add_projection(conn: sqlite3.Connection, table: str) -> tuple[bool, bool]:
     except sqlite3.OperationalError:  # locked or read-only: documents only
         return present()
     finally:
-        conn.execute("PRAGMA busy_timeout=30000")
+        conn.execute(f"PRAGMA busy_timeout={int(timeout_s * 1000)}")
     return present()
