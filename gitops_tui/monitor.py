@@ -20,7 +20,7 @@ from gitops_tui.index.blocks import RowBlock
 from gitops_tui.index.journey import JourneyIndex
 from gitops_tui.domain.model import Snapshot
 from gitops_tui.domain.rows import Row
-from gitops_tui.stores.base import Cursor, ProjectedScan, Store, StoreError
+from gitops_tui.stores.base import Cursor, ProjectedScan, ReportsBadRows, Store, StoreError, StoreReplaced
 from gitops_tui.domain.timefmt import utcnow
 
 LOADING, OK, STALE, ERROR = "LOADING", "OK", "STALE", "ERROR"
@@ -38,6 +38,7 @@ class PollStatus:
     failures: int = 0  # consecutive failed polls
     next_poll_s: float = 0.0
     poll_ms: float = 0.0  # how long the last successful poll took
+    bad_rows: int = 0  # rows the store skipped as not entities (``ReportsBadRows``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +147,7 @@ class Monitor:
                 first = not loaded
                 loaded += len(page)
                 self.status = replace(self.status, rows_loaded=loaded)
-                if first:
+                if first and not self.loaded:  # (a reload keeps the last data meanwhile)
                     preview = JourneyIndex()
                     preview.load(page)
                     self.snapshot = preview.snapshot(total_rows=loaded, loaded=False)
@@ -175,6 +176,7 @@ class Monitor:
             last_ok=self.clock(),
             rows_loaded=loaded,
             poll_ms=(time.perf_counter() - started) * 1000,
+            bad_rows=self._bad_rows(),
         )
         # Published before the last pages are compressed (100-300 ms at 100k rows): a
         # block reads the same open or sealed, and the next poll waits for this one.
@@ -202,6 +204,8 @@ class Monitor:
         started = time.perf_counter()
         try:
             rows, cursor = await self._bounded(self.store.changed_since(self.cursor))
+        except StoreReplaced:  # (a SQLite file moved over the old): everything again
+            return await self.load()
         except (StoreError, OSError) as exc:
             return self._failed(exc)
         changed = self.index.apply(rows) if rows else set()
@@ -213,8 +217,13 @@ class Monitor:
             last_ok=self.clock(),
             rows_loaded=self.index.row_count,
             poll_ms=(time.perf_counter() - started) * 1000,
+            bad_rows=self._bad_rows(),
         )
         return self._publish()
+
+    def _bad_rows(self) -> int:
+        store = self.store
+        return len(store.bad_rows) if isinstance(store, ReportsBadRows) else 0
 
     def _failed(self, exc: BaseException) -> Update:
         failures = self.status.failures + 1

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from gitops_tui.config import Config, valid_table_name
-from gitops_tui.stores.base import Store
+from gitops_tui.stores.base import BadRow, ReportsBadRows, Store
 
 
 class CliError(Exception):
@@ -58,3 +59,17 @@ async def open_store(config: Config, create: bool = False) -> Store:
     store = make_store(config.store)
     await store.open(create=create)
     return store
+
+
+def bad_rows(store: Store) -> Sequence[BadRow]:
+    """The rows the store's last scan skipped as not entities (none for a store that
+    cannot hold them)."""
+    return store.bad_rows if isinstance(store, ReportsBadRows) else ()
+
+
+def warn_bad_rows(count: int) -> None:
+    """One line on stderr after ``get``/``export`` served the rest."""
+    if count:
+        rows = "row is" if count == 1 else "rows are"
+        print(f"gitops-tui: {count} {rows} not entities and were skipped (gitops-tui check lists them)",
+              file=sys.stderr)

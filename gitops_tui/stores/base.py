@@ -30,8 +30,26 @@ class TableMissingError(StoreError):
     """The configured table does not exist."""
 
 
+class StoreReplaced(StoreError):
+    """``changed_since`` found the data replaced under it (a SQLite file moved over, or
+    rows removed): a cursor from before means nothing, read everything again."""
+
+
 class ConflictError(StoreError):
     """An insert found the key taken, or a replace found a newer ETag."""
+
+
+@dataclass(frozen=True, slots=True)
+class BadRow:
+    """A stored row that is not an entity (a JSON document written by hand that is not
+    an object, or whose keys are not text): skipped by reads, listed by ``check``.
+    ``partition``/``key``/``where`` come from the store's own columns; ``reason`` says
+    what is wrong. All raw text: clean it before showing it."""
+
+    partition: str
+    key: str
+    where: str  # how to find it by hand, e.g. "rowid 12"
+    reason: str
 
 
 class Page(Sequence[Row]):
@@ -126,7 +144,10 @@ class Store(Protocol):
         """
 
     async def changed_since(self, cursor: Cursor) -> tuple[list[Row], Cursor]:
-        """Rows written since ``cursor`` (possibly a few already seen) and the next cursor."""
+        """Rows written since ``cursor`` (possibly a few already seen) and the next cursor.
+
+        Raises :class:`StoreReplaced` when the data behind the cursor was replaced: the
+        caller then loads everything again (``cursor_now`` and a full scan)."""
 
     async def get(self, partition: str, row_key: str) -> Versioned | None: ...
 
@@ -152,6 +173,15 @@ class ProjectedScan(Protocol):
     so a full load never decodes a document (SQLite)."""
 
     def scan_projected(self, page_size: int = 1000, first_page: int | None = None) -> AsyncIterator[Page]: ...
+
+
+@runtime_checkable
+class ReportsBadRows(Protocol):
+    """A store whose reads skip rows that are not entities (SQLite: documents written by
+    hand) rather than fail. ``bad_rows``: those in scope as of the last full scan and
+    the ``changed_since`` polls after it (a bad row rewritten as a good one leaves it)."""
+
+    bad_rows: Sequence[BadRow]
 
 
 def in_scope(row_partition: str, partition: str | None) -> bool:

@@ -20,7 +20,7 @@ projection of another version means "read the document".
 from __future__ import annotations
 
 import asyncio
-import json
+import os
 import re
 import sqlite3
 import threading
@@ -32,56 +32,17 @@ from typing import Any
 import orjson
 
 from gitops_tui.config import StoreConfig
-from gitops_tui.domain.rows import KNOWN_COLUMNS, Row, cluster_partition
+from gitops_tui.domain.rows import Row, cluster_partition
 from gitops_tui.stores.projection import RECORD_SEP, projection
 from gitops_tui.domain.timefmt import to_iso, utcnow
-from gitops_tui.stores.base import BLOCK_ROWS, ConflictError, Page, StoreError, TableMissingError, Versioned
+from gitops_tui.stores.sqlite_schema import add_projection, json_path, table_sql
+from gitops_tui.stores.base import BLOCK_ROWS, BadRow, ConflictError, Page, StoreError, StoreReplaced, TableMissingError, Versioned
+from gitops_tui.stores.sqlite_rows import Key, block_by_rows, entities_page, entity_of, fill_projections
 
 _COLUMN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,254}")
-# Columns the writer looks rows up by get an expression index each.
-_INDEXED = ("imageTag", "hldCommitId", "pr", "p1", "p3")
-
-
-def _json_path(column: str) -> str:
-    return "$." + json.dumps(column)
-
-
-def _table_sql(table: str) -> str:
-    indexes = "\n".join(
-        f'CREATE INDEX IF NOT EXISTS "{table}_{c}" ON "{table}" '
-        f"(\"PartitionKey\", json_extract(doc, '{_json_path(c)}'));"
-        for c in _INDEXED
-    )
-    view_cols = ",\n  ".join(
-        f"json_extract(doc, '{_json_path(c)}') AS \"{c}\"" for c in KNOWN_COLUMNS
-    )
-    return f"""
-CREATE TABLE IF NOT EXISTS "{table}" (
-  seq INTEGER PRIMARY KEY,
-  "PartitionKey" TEXT NOT NULL,
-  "RowKey" TEXT NOT NULL,
-  "Timestamp" TEXT NOT NULL,
-  doc TEXT NOT NULL,
-  etag TEXT NOT NULL,
-  proj TEXT
-);
-CREATE UNIQUE INDEX IF NOT EXISTS "{table}_key" ON "{table}" ("PartitionKey", "RowKey");
-{indexes}
-CREATE VIEW IF NOT EXISTS "{table}_columns" AS SELECT "PartitionKey", "RowKey", "Timestamp",
-  {view_cols}
-FROM "{table}";
-{_stale_projection_sql(table)}
-"""
-
-
-def _stale_projection_sql(table: str) -> str:
-    """A trigger that forgets a row's projection when its document changes and the
-    writer did not write one: an older gitops-tui, or SQL by hand, would leave it stale."""
-    return f"""
-CREATE TRIGGER IF NOT EXISTS "{table}_proj_stale" AFTER UPDATE OF doc ON "{table}"
-WHEN NEW.proj IS OLD.proj AND NEW.doc IS NOT OLD.doc
-BEGIN UPDATE "{table}" SET proj = NULL WHERE seq = NEW.seq; END;
-"""
+# The key columns, and what a read of documents selects (see ``stores.sqlite_rows``).
+_KEYS = '"PartitionKey", "RowKey"'
+_DOC_COLUMNS = f"CAST(doc AS BLOB), seq, {_KEYS}"
 
 
 class SqliteStore:
@@ -91,10 +52,17 @@ class SqliteStore:
         self.path = Path(config.path)
         self.table = config.table
         self.partition = config.partition
+        # How long a read or write waits for another connection's lock (store.timeout).
+        self.timeout_s = config.timeout_s
         self.description = f"sqlite:{self.path}"
         self._conn: sqlite3.Connection | None = None
         self._lock = threading.Lock()
         self._has_proj = self._trust_proj = False
+        self._bad: dict[Key, BadRow] = {}
+        # The file (device, inode) the connection has open, and the one the last
+        # ``cursor_now`` was taken on: a poll finding another at the path reloads.
+        self._file: tuple[int, int] | None = None
+        self._cursor_file: tuple[int, int] | None = None
 
     # -- plumbing ------------------------------------------------------------------
 
@@ -110,55 +78,22 @@ class SqliteStore:
             if create:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(
-                self.path, timeout=30.0, isolation_level=None, check_same_thread=False
+                self.path, timeout=self.timeout_s, isolation_level=None, check_same_thread=False
             )
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             if create:
-                conn.executescript(_table_sql(self.table))
+                conn.executescript(table_sql(self.table))
             elif not self._has_table(conn):
                 conn.close()
                 raise TableMissingError(f"{self.description}: table {self.table!r} does not exist")
-            self._has_proj, self._trust_proj = self._add_projection(conn)
+            self._has_proj, self._trust_proj = add_projection(conn, self.table, self.timeout_s)
         except sqlite3.Error as exc:
             raise StoreError(f"{self.description}: {exc}") from None
         except OSError as exc:
             raise StoreError(f"{self.description}: {exc.strerror or exc}") from None
         self._conn = conn
-
-    def _add_projection(self, conn: sqlite3.Connection) -> tuple[bool, bool]:
-        """Whether the table has the ``proj`` column (so writes fill it) and its stale-
-        projection trigger (so reads may trust it), adding both to a file made before
-        they existed (its rows then have none: they are read from their documents).
-
-        That takes the write lock: if a writer holds it for long, or the file is read-
-        only, the store goes on without projections rather than wait 30 s."""
-        def present() -> tuple[bool, bool]:
-            columns = {row[1] for row in conn.execute(f'PRAGMA table_info("{self.table}")')}
-            trigger = conn.execute(
-                "SELECT 1 FROM sqlite_master WHERE type='trigger' AND name=?", (f"{self.table}_proj_stale",)
-            ).fetchone()
-            return "proj" in columns, "proj" in columns and trigger is not None
-
-        found = present()
-        if found[1]:
-            return found
-        conn.execute("PRAGMA busy_timeout=2000")
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                if not present()[0]:
-                    conn.execute(f'ALTER TABLE "{self.table}" ADD COLUMN proj TEXT')
-                conn.execute(_stale_projection_sql(self.table).strip())
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-        except sqlite3.OperationalError:  # locked or read-only: documents only
-            return present()
-        finally:
-            conn.execute("PRAGMA busy_timeout=30000")
-        return present()
+        self._file = _identity(self.path)
 
     def _has_table(self, conn: sqlite3.Connection) -> bool:
         found = conn.execute(
@@ -190,11 +125,11 @@ class SqliteStore:
 
     # -- reading -------------------------------------------------------------------
 
-    @staticmethod
-    def _rows(fetched: list[tuple[bytes, Any]]) -> Page:
-        loads = orjson.loads
-        docs = [doc for doc, *_ in fetched]
-        return Page([loads(doc) for doc in docs], docs)
+    @property
+    def bad_rows(self) -> tuple[BadRow, ...]:
+        """Rows in scope that are not entities (``stores.sqlite_rows``), as of the last
+        full scan and the polls since: reads skip them."""
+        return tuple(self._bad.values())
 
     async def scan(self, page_size: int = 1000, first_page: int | None = None) -> AsyncIterator[Page]:
         """Newest writes first, keyset-paged on the change counter.
@@ -214,17 +149,20 @@ class SqliteStore:
     async def _pages(self, fetch_page: Any, page_size: int, first_page: int | None) -> AsyncIterator[Page]:
         where, args = self._scope()
         size = first_page or page_size
+        self._bad = {}  # a full scan finds them all again
         fetch = asyncio.ensure_future(self._run(fetch_page, where, args, None, size))
         try:
             while True:
-                page, last = await fetch
-                if not len(page):
+                # (``fetched`` counts bad rows too: a page may be short of them.)
+                page, last, fetched = await fetch
+                if not fetched:
                     return
-                more = len(page) == size
+                more = fetched == size
                 size = page_size
                 if more:
                     fetch = asyncio.ensure_future(self._run(fetch_page, where, args, last, page_size))
-                yield page
+                if len(page):
+                    yield page
                 if not more:
                     return
         finally:
@@ -243,28 +181,31 @@ class SqliteStore:
 
     def _scan_page(
         self, conn: sqlite3.Connection, where: str, args: tuple[str, ...], last: int | None, size: int
-    ) -> tuple[Page, int | None]:
-        sql, args = self._page_sql(where, args, last, "CAST(doc AS BLOB), seq")
+    ) -> tuple[Page, int | None, int]:
+        sql, args = self._page_sql(where, args, last, _DOC_COLUMNS)
         fetched = conn.execute(sql, (*args, size)).fetchall()
-        return self._rows(fetched), (fetched[-1][1] if fetched else None)
+        return entities_page(fetched, self._bad), (fetched[-1][1] if fetched else None), len(fetched)
 
     def _projected_page(
         self, conn: sqlite3.Connection, where: str, args: tuple[str, ...], last: int | None, size: int
-    ) -> tuple[Page, int | None]:
-        """A page as blocks of ``BLOCK_ROWS`` documents and their projections, and the
-        lowest ``seq`` in it.
+    ) -> tuple[Page, int | None, int]:
+        """A page as blocks of ``BLOCK_ROWS`` documents and their projections, the
+        lowest ``seq`` in it and how many rows it read (bad ones too).
 
         Each block comes back as one value per column, its documents (projections)
         joined by RS (0x1e, which valid JSON never contains). sqlite steps without the
         GIL, but building each Python row takes it back: with that hand-off per row,
         against the thread joining the previous page, a page took 90 ms instead of 15.
-        And no object per document means nothing small left behind in the heap.
+        And no object per document means nothing small left behind in the heap. A row
+        without a projection gets one here from its document, checked; a block with a
+        bad row is read again row by row, without it (``stores.sqlite_rows``).
         """
         proj = "coalesce(proj, '')" if self._trust_proj else "''"
         blocks: list[tuple[bytes, int]] = []
         projections: list[str] = []
+        read = 0
         while size > 0:  # one query per block, keyset-paged like the pages
-            block, block_args = self._page_sql(where, args, last, f"doc, {proj} AS proj, seq")
+            block, block_args = self._page_sql(where, args, last, f'doc, {proj} AS proj, seq, {_KEYS}')
             rs = f"char({ord(RECORD_SEP)})"
             sql = (
                 f"SELECT CAST(group_concat(doc, {rs}) AS BLOB), group_concat(proj, {rs}), "
@@ -273,41 +214,79 @@ class SqliteStore:
             wanted = min(size, BLOCK_ROWS)
             try:
                 docs, joined, count, lowest = conn.execute(sql, (*block_args, wanted)).fetchone()
+                lines = fill_projections(docs, joined.split(RECORD_SEP), count) if count else []
             except sqlite3.DataError:  # a block longer than SQLITE_MAX_LENGTH: row by row
+                lines = None
+            if lines is None:
                 rows = conn.execute(block, (*block_args, wanted)).fetchall()
-                docs = RECORD_SEP.encode().join(doc.encode() for doc, _, _ in rows)
-                joined, count = RECORD_SEP.join(p for _, p, _ in rows), len(rows)
-                lowest = rows[-1][2] if rows else None
+                docs, kept, lines = block_by_rows(rows, self._bad)
+                count, lowest = len(rows), (rows[-1][2] if rows else None)
+            else:
+                kept = count
             if not count:
                 break
-            blocks.append((docs, count))
-            projections.extend(joined.split(RECORD_SEP))
+            if kept:
+                blocks.append((docs, kept))
+                projections.extend(lines)
+            read += count
             last, size = lowest, size - count
             if count < wanted:
                 break
         if not blocks:
-            return Page([]), None
-        return Page(None, None, projections, blocks), last
+            return Page([]), last, read
+        return Page(None, None, projections, blocks), last, read
 
     async def cursor_now(self) -> int:
         sql = f'SELECT coalesce(max(seq), 0) FROM "{self.table}"'
-        return await self._run(lambda conn: conn.execute(sql).fetchone()[0])
+        cursor = await self._run(lambda conn: conn.execute(sql).fetchone()[0])
+        self._cursor_file = self._file
+        return cursor  # type: ignore[no-any-return]
+
+    def _same_file(self, conn: sqlite3.Connection, cursor: int) -> None:
+        """StoreError if the file is gone; StoreReplaced if another file is at the path
+        (moved over it) or rows are gone (the cursor is past the last one)."""
+        try:
+            found = _identity(self.path)
+        except FileNotFoundError:
+            raise StoreError(f"{self.description}: file removed") from None
+        except OSError as exc:
+            raise StoreError(f"{self.description}: {exc.strerror or exc}") from None
+        if self._cursor_file is None:  # (a cursor from elsewhere: taken as this file's)
+            self._cursor_file = self._file
+        if found != self._cursor_file:
+            raise StoreReplaced(f"{self.description}: file replaced")
+        if conn.execute(f'SELECT coalesce(max(seq), 0) FROM "{self.table}"').fetchone()[0] < cursor:
+            raise StoreReplaced(f"{self.description}: rows removed")
 
     async def changed_since(self, cursor: int) -> tuple[list[Row], int]:
         where, args = self._scope()
         sql = (
-            f'SELECT CAST(doc AS BLOB), seq FROM "{self.table}" NOT INDEXED '
+            f'SELECT {_DOC_COLUMNS} FROM "{self.table}" NOT INDEXED '
             f"WHERE {where} AND seq > ? ORDER BY seq"
         )
-        fetched = await self._run(lambda conn: conn.execute(sql, (*args, cursor)).fetchall())
-        if not fetched:
-            return [], cursor
-        return self._rows(fetched), fetched[-1][1]  # type: ignore[return-value]
+
+        def read(conn: sqlite3.Connection) -> tuple[list[Row], int]:
+            self._same_file(conn, cursor)
+            fetched = conn.execute(sql, (*args, cursor)).fetchall()
+            page = entities_page(fetched, self._bad) if fetched else []
+            return (page if len(page) else []), (fetched[-1][1] if fetched else cursor)
+
+        try:
+            return await self._run(read)  # type: ignore[no-any-return]
+        except StoreReplaced:
+            await self.close()  # (the next open takes the file now at the path)
+            raise
+
+    def _entity(self, doc: bytes | str, key: str) -> Row:
+        found = entity_of(doc)
+        if type(found) is str:
+            raise StoreError(f"{self.description}: row {key} is not an entity ({found}): see gitops-tui check")
+        return found  # type: ignore[return-value]
 
     async def get(self, partition: str, row_key: str) -> Versioned | None:
         sql = f'SELECT doc, etag FROM "{self.table}" WHERE "PartitionKey"=? AND "RowKey"=?'
         found = await self._run(lambda conn: conn.execute(sql, (partition, row_key)).fetchone())
-        return None if found is None else Versioned(orjson.loads(found[0]), found[1])
+        return None if found is None else Versioned(self._entity(found[0], row_key), found[1])
 
     async def find(self, partition: str, column: str, value: str) -> list[Versioned]:
         if not _COLUMN_NAME.fullmatch(column):
@@ -316,10 +295,21 @@ class SqliteStore:
         # expression indexes on the columns the writer looks rows up by.
         sql = (
             f'SELECT doc, etag FROM "{self.table}" '
-            f"WHERE \"PartitionKey\"=? AND json_extract(doc, '{_json_path(column)}')=? ORDER BY seq"
+            f"WHERE \"PartitionKey\"=? AND json_extract(doc, '{json_path(column)}')=? ORDER BY seq"
         )
-        found = await self._run(lambda conn: conn.execute(sql, (partition, value)).fetchall())
-        return [Versioned(orjson.loads(doc), etag) for doc, etag in found]
+        slow = f'SELECT doc, etag FROM "{self.table}" WHERE "PartitionKey"=? ORDER BY seq'
+
+        def read(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+            try:
+                return conn.execute(sql, (partition, value)).fetchall()
+            except sqlite3.OperationalError:  # a document that is not JSON (no index keeps it out)
+                return conn.execute(slow, (partition,)).fetchall()
+
+        # (A bad row is skipped: it is no row the writer could update.)
+        return [
+            Versioned(row, etag) for doc, etag in await self._run(read)
+            if type(row := entity_of(doc)) is dict and row.get(column) == value
+        ]
 
     async def count(self) -> int:
         where, args = self._scope()
@@ -390,3 +380,10 @@ class SqliteStore:
             await self._run(self._write, batch, "upsert", None)
             written += len(batch)
         return written
+
+
+def _identity(path: Path) -> tuple[int, int]:
+    """Which file is at ``path`` (its device and inode; while a connection holds the
+    file open its inode cannot be reused)."""
+    found = os.stat(path)
+    return found.st_dev, found.st_ino

@@ -291,3 +291,20 @@ def test_odd_tables_give_the_reference_overviews_in_any_order(rows: list[dict], 
     assert [(s.sync, s.running, sorted(d.key for d in s.deployments), sorted(d.key for d in s.pending))
             for s in fast] == [(s.sync, s.running, sorted(d.key for d in s.deployments),
                                 sorted(d.key for d in s.pending)) for s in slow]
+
+
+def test_non_text_values_read_as_their_text_on_both_paths() -> None:
+    """A document written by hand may hold numbers, objects or lists where text is
+    expected: the reference and the fast path both read them as ``str(value)``."""
+    base = {"PartitionKey": "p", "Timestamp": when(0), "p1": "1", "p1Status": "succeeded"}
+    rows = [
+        {**base, "RowKey": "a", "p1StartedAt": 123, "service": {"x": 1}, "env": ["dev"]},
+        {**base, "RowKey": "b", "imageTag": 7, "author": True, "prState": {}, "hldCommitId": [1]},
+        {**base, "RowKey": "c", "p3": {"id": 3}, "p3Status": ["succeeded"], "manifestCommitId": 5},
+    ]
+    reference = rules.build(rows)
+    plain = JourneyIndex()
+    plain.load(rows)
+    assert_same(plain, reference)
+    assert_same(compact_load(rows), reference)
+    assert by_key(reference[0])[("p", "a")].service == "{'x': 1}"

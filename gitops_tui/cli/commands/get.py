@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from gitops_tui.cli import views
-from gitops_tui.cli.common import CliError, Command, open_store, with_store_overrides
+from gitops_tui.cli.common import CliError, Command, bad_rows, open_store, warn_bad_rows, with_store_overrides
 from gitops_tui.cli.table import print_deployments
 from gitops_tui.config import Config, parse_duration
 from gitops_tui.domain.model import Deployment
@@ -88,15 +88,15 @@ def run(args: argparse.Namespace, config: Config) -> int:
         raise CliError(f"--output wide is for --view deployments; use table or json with --view {args.view}", 2)
     config = with_store_overrides(config, args)
 
-    async def go() -> list[dict[str, Any]]:
+    async def go() -> tuple[list[dict[str, Any]], int]:
         store = await open_store(config)
         try:
             rows, _ = await load_all(store)
-            return rows
+            return rows, len(bad_rows(store))
         finally:
             await store.close()
 
-    rows = asyncio.run(go())
+    rows, bad = asyncio.run(go())
     now = utcnow()
     index = JourneyIndex()
     index.load(rows)
@@ -119,6 +119,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
         _dump([to_json(d, now) for d in chosen])
     else:
         print_deployments(chosen, now, wide=args.output == "wide", out=sys.stdout)
+    warn_bad_rows(bad)  # (a view of the rest: still a success)
     return 0
 
 

@@ -144,6 +144,10 @@ class StatusBar(Static):
         line1.append_text(sep)
         line1.append(f"{info.shown:,}{'+' if info.counting else ''}/{info.total:,}")
         line1.append(" deployments", style=self._style("label"))
+        if status.bad_rows:  # rows the store skipped: `gitops-tui check` lists them
+            line1.append_text(sep)
+            line1.append(f"{status.bad_rows:,} bad row{'s' if status.bad_rows != 1 else ''}",
+                         style=self._style("stale"))
         if info.paused:
             line1.append_text(sep)
             held = f" ({info.held} update{'s' if info.held != 1 else ''} held)" if info.held else ""
