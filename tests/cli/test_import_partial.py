@@ -1,4 +1,4 @@
-"""`import` when the store refuses some entities."""
+"""`import` when the store refuses some entities, and `get` filters with quotes in them."""
 
 from __future__ import annotations
 
@@ -79,3 +79,22 @@ def test_import_into_sqlite_names_the_entity_it_cannot_store(tmp_path):
     assert errors[1].startswith(f"{path}:21: failed: RowKey '{19:012x}': cannot be stored (")
     check = run_cli("--config", str(cfg), "check")
     assert "rows:      29" in check.stdout
+
+
+def test_get_filters_with_quotes_match_nothing_in_azure(azurite, tmp_path):
+    cfg = azure_yaml(tmp_path, azurite, "quoted")
+    env = {"KEY": azurite.account_key}
+    path = tmp_path / "in.jsonl"
+    path.write_text("".join(json.dumps(entity(n, f"app{n % 2}")) + "\n" for n in range(20)))
+    assert run_cli("--config", str(cfg), "import", str(path), env=env).returncode == 0
+
+    def get(*args):
+        result = run_cli("--config", str(cfg), "get", "-o", "json", *args, env=env)
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)
+
+    assert len(get()) == 20
+    assert get("--service", "x' or 1 eq 1") == []
+    assert get("--partition", "app0' or PartitionKey ne '") == []
+    assert get("--partition", "x') or (1 eq 1") == []
+    assert len(get("--partition", "app0")) == 10

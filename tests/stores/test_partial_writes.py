@@ -1,8 +1,9 @@
-"""Bulk writes the store refuses in part.
+"""Bulk writes the store refuses in part, and filters built from user input.
 
 ``upsert_many`` must write every row the store will take (an Azure transaction is all or
 nothing) and name the ones it refused (what every store shares is in
-test_store_contract.py)."""
+test_store_contract.py); a partition or a value with quotes in it must never widen an
+Azure query (OData injection)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ import pytest
 from gitops_tui.config import StoreConfig
 from gitops_tui.stores.base import Store
 from gitops_tui.stores.bulk import PartialWriteError
+
+INJECTIONS = ("p' or PartitionKey ne '", "x' or 1 eq 1", "x') or (1 eq 1", "' or ''='")
 
 
 def row(n: int, partition: str = "p", **extra: str) -> dict[str, str]:
@@ -84,3 +87,40 @@ async def test_azure_refused_entities_in_one_partition(
         assert await keys(store) == {("p", r["RowKey"]) for r in rows if r["RowKey"] not in refused}
     finally:
         await store.close()
+
+
+# -- OData injection ------------------------------------------------------------------
+
+
+async def test_azure_quotes_in_a_partition_or_value_never_widen_a_query(
+    azure_config: Callable[..., StoreConfig],
+) -> None:
+    from gitops_tui.stores.azure import AzureTableStore
+
+    config = azure_config()
+    writer = AzureTableStore(config)
+    await writer.open(create=True)
+    scoped = [AzureTableStore(azure_config(table=config.table, partition=p)) for p in INJECTIONS]
+    try:
+        cursor_before = await writer.cursor_now()
+        await writer.upsert_many([row(n, "p") for n in range(30)] + [row(n, "q") for n in range(30)])
+        # One row whose partition and value really hold the quotes: only it may match.
+        await writer.upsert_many([row(99, INJECTIONS[0], service=INJECTIONS[1])])
+        for store, partition in zip(scoped, INJECTIONS, strict=True):
+            expected = 1 if partition == INJECTIONS[0] else 0
+            assert await store.count() == expected, partition
+            assert len(await keys(store)) == expected, partition
+            cursor = await store.cursor_now()
+            changed, _ = await store.changed_since(cursor)
+            assert changed == []
+        for value in INJECTIONS:
+            assert await writer.find("p", "service", value) == []
+            assert await writer.find(value, "service", "svc0") == []
+        (found,) = await writer.find(INJECTIONS[0], "service", INJECTIONS[1])
+        assert found.row["RowKey"] == f"{99:012x}"
+        assert await writer.get("p' or RowKey ne '", f"{1:012x}") is None
+        changed, _ = await scoped[0].changed_since(cursor_before)
+        assert [(r["PartitionKey"], r["RowKey"]) for r in changed] == [(INJECTIONS[0], f"{99:012x}")]
+    finally:
+        for store in (writer, *scoped):
+            await store.close()
