@@ -65,7 +65,7 @@ SEARCHED: tuple[Callable[[Deployment], str | None], ...] = (
     lambda d: " ".join(d.synced_clusters) or None,
 )
 _ABSENT = ("-", "none")
-_PLAIN = re.compile(r"[\w@%+=:,./*?!-]+")  # a term that needs no quotes
+_PLAIN = re.compile(r"[^\s'\"\\]+")  # a term shlex.split reads unquoted: no space, quote, backslash
 T = TypeVar("T")
 
 

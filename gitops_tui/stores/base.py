@@ -161,7 +161,10 @@ class Store(Protocol):
         """Replace a row only if it still has ``etag``; ConflictError otherwise."""
 
     async def upsert_many(self, rows: Iterable[Row]) -> int:
-        """Insert or replace rows in batches (import). Returns how many were written."""
+        """Insert or replace rows in batches (import). Returns how many were written.
+
+        Rows the store refuses (too large, a bad key) never cost the others: every row
+        it can write is written, then ``stores.bulk.PartialWriteError`` names the refused."""
 
     async def count(self) -> int: ...
 

@@ -37,6 +37,7 @@ from gitops_tui.stores.projection import RECORD_SEP, projection
 from gitops_tui.domain.timefmt import to_iso, utcnow
 from gitops_tui.stores.sqlite_schema import add_projection, json_path, table_sql
 from gitops_tui.stores.base import BLOCK_ROWS, BadRow, ConflictError, Page, StoreError, StoreReplaced, TableMissingError, Versioned
+from gitops_tui.stores.bulk import Refused, write_batches
 from gitops_tui.stores.sqlite_rows import Key, block_by_rows, entities_page, entity_of, fill_projections
 
 _COLUMN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,254}")
@@ -325,15 +326,18 @@ class SqliteStore:
             seq = conn.execute(f'SELECT coalesce(max(seq), 0) FROM "{self.table}"').fetchone()[0]
             stamp = to_iso(utcnow())
             new_etag = ""
-            for row in rows:
+            for at, row in enumerate(rows):
                 seq += 1
                 new_etag = f'W/"{seq}-{uuid.uuid4().hex[:8]}"'
                 doc = {k: str(v) for k, v in row.items() if v is not None and v != ""}
                 doc["Timestamp"] = stamp
                 key = (str(doc.get("PartitionKey", "")), str(doc.get("RowKey", "")))
                 if not key[1]:
-                    raise StoreError(f"{self.description}: a row needs a RowKey")
-                text = orjson.dumps(doc).decode("utf-8")
+                    raise Refused(self.description, at, "a row needs a RowKey")
+                try:
+                    text = orjson.dumps(doc).decode("utf-8")
+                except orjson.JSONEncodeError as exc:  # a lone surrogate ("\ud800") in a value
+                    raise Refused(self.description, at, f"cannot be stored ({exc})") from None
                 # (A file whose proj column could not be added gets none.)
                 proj = (projection(doc),) if self._has_proj else ()
                 proj_set = ", proj=?" if proj else ""
@@ -368,18 +372,12 @@ class SqliteStore:
         return await self._run(self._write, [row], "replace", etag)
 
     async def upsert_many(self, rows: Iterable[Row]) -> int:
-        written = 0
-        batch: list[Row] = []
-        for row in rows:
-            batch.append(row)
-            if len(batch) >= 1000:
-                await self._run(self._write, batch, "upsert", None)
-                written += len(batch)
-                batch = []
-        if batch:
-            await self._run(self._write, batch, "upsert", None)
-            written += len(batch)
-        return written
+        """Transactions of 1,000 rows; one refused for a row's sake is written again
+        without it, so every other row lands (see :mod:`.bulk`)."""
+        def write(batch: list[Row]) -> Any:
+            return self._run(self._write, batch, "upsert", None)
+
+        return await write_batches(rows, write, 1000, self.description)
 
 
 def _identity(path: Path) -> tuple[int, int]:

@@ -27,6 +27,7 @@ from gitops_tui.stores.base import (
     Versioned,
     load_all,
 )
+from gitops_tui.stores.bulk import PartialWriteError
 
 from azurite import Azurite, free_port
 from helpers import SPEKTATE
@@ -298,6 +299,19 @@ async def test_upsert_many_inserts_and_replaces(make_store: MakeStore) -> None:
     assert got is not None
     assert content(got.row) == newer[0]
     assert await store.upsert_many([]) == 0
+
+
+async def test_a_refused_row_costs_no_other_row(make_store: MakeStore) -> None:
+    """A row no store can hold (no RowKey) amid 250: the others are written, it is named."""
+    store = await make_store()
+    rows: list[dict[str, Any]] = [deployment("p", n) for n in range(250)]
+    rows[130] = {"PartitionKey": "p", "service": "keyless"}
+    with pytest.raises(PartialWriteError) as caught:
+        await store.upsert_many(rows)
+    assert caught.value.written == 249
+    assert [f.index for f in caught.value.failures] == [130]
+    assert "RowKey" in caught.value.failures[0].reason
+    assert await store.count() == 249
 
 
 # -- Azure only ----------------------------------------------------------------------

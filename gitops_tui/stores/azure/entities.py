@@ -7,12 +7,17 @@ Every value read comes back as a string (see :mod:`gitops_tui.domain.model`), th
 from __future__ import annotations
 
 import base64
+import re
 from datetime import UTC, datetime
 from typing import Any
 
 from gitops_tui.domain.rows import Row
 from gitops_tui.domain.timefmt import to_iso
 from gitops_tui.stores.base import StoreError, Versioned
+
+# Characters the service does not allow in PartitionKey/RowKey. Sent anyway, a ``/``
+# ends up in the URL of a single-entity request (Azurite answers 500): refuse them here.
+_BAD_KEY = re.compile(r"[/\\#?\x00-\x1f\x7f-\x9f]")
 
 
 def _plain(value: Any) -> Any:
@@ -80,3 +85,11 @@ def row_to_entity(row: Row) -> dict[str, Any]:
     entity["PartitionKey"] = str(entity["PartitionKey"])
     entity["RowKey"] = str(entity["RowKey"])
     return entity
+
+
+def key_problem(entity: dict[str, Any]) -> str | None:
+    """Why the service would refuse this entity's keys, or None if it would not."""
+    for name in ("PartitionKey", "RowKey"):
+        if _BAD_KEY.search(entity[name]):
+            return f"{name} has a character a table key cannot hold (/ \\ # ? or a control character)"
+    return None

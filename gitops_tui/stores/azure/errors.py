@@ -19,6 +19,18 @@ _SECRET_PAIR = re.compile(
     r"(?i)\b(sig|accountkey|sharedaccesssignature|sharedaccesskey)=[^;&\s'\"<>]*"
 )
 _BODY_CODE = re.compile(r'"code"\s*:\s*"(\w+)"')
+_OPERATION_INDEX = re.compile(r"^\d+:")  # a transaction error's "2:The property value ..."
+# What the service says about one entity it will not store, in our words.
+_REJECTIONS = {
+    "EntityTooLarge": "entity too large (over 1 MiB)",
+    "PropertyValueTooLarge": "property value too large (over 64 KiB)",
+    "RequestBodyTooLarge": "entity too large for one request (over 4 MiB)",
+    "PropertyNameInvalid": "invalid property name",
+    "PropertyNameTooLong": "property name too long (over 255 characters)",
+    "TooManyProperties": "too many properties (over 252)",
+    "OutOfRangeInput": "a value is out of range",
+    "InvalidInput": "the service refused the entity (InvalidInput)",
+}
 
 
 class ErrorMapper:
@@ -89,6 +101,29 @@ class ErrorMapper:
             return self.fail(f"invalid store settings: {exc}")
         name = type(exc).__name__
         return self.fail(f"{name}: {exc}" if str(exc) else name)
+
+    def rejection(self, exc: BaseException) -> str:
+        """Why the service refused one entity (see :func:`is_rejection`): short, sanitised."""
+        code = error_code(exc)
+        if code in _REJECTIONS:
+            return _REJECTIONS[code]
+        reason = f"HTTP {getattr(exc, 'status_code', '')} {code}".strip()
+        lines = str(getattr(exc, "message", "") or "").strip().splitlines()
+        detail = _OPERATION_INDEX.sub("", lines[0]).strip() if lines else ""
+        if detail and not detail.startswith("Operation returned an invalid status"):
+            reason += " (" + "".join(ch if ch.isprintable() else "?" for ch in detail[:200]) + ")"
+        return self.sanitize(reason)
+
+
+def is_rejection(exc: BaseException) -> bool:
+    """Whether the service refused a request for what it carries (an entity too large, a
+    bad key or property) rather than for who sent it or where: 400 and 413, except the
+    authentication codes. Writing the rows one by one gets the good ones in."""
+    from azure.core.exceptions import HttpResponseError
+
+    if not isinstance(exc, HttpResponseError) or exc.status_code not in (400, 413):
+        return False
+    return error_code(exc) not in ("AuthorizationFailure", "AuthenticationFailed", "TableNotFound")
 
 
 def is_table_missing(exc: BaseException) -> bool:

@@ -12,6 +12,7 @@ Things that matter for a monitor, measured in ``shared/docs/azure-notes.md``:
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 from collections.abc import AsyncIterator, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -29,12 +30,12 @@ from gitops_tui.stores.azure.entities import (
     entity_to_versioned,
     row_to_entity,
 )
+from gitops_tui.stores.azure.bulk import upsert_all
 from gitops_tui.stores.azure.errors import ErrorMapper, is_table_missing
 from gitops_tui.stores.base import ConflictError, StoreError, Versioned
 
 # OData property names we are willing to put into a filter (they cannot be parameters).
 _PROPERTY_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,254}")
-_BATCH = 100  # the service's limit of operations per transaction
 _WORKERS = 4  # threads per store; also the transactions in flight during an import
 
 
@@ -339,30 +340,7 @@ class AzureTableStore:
         return str(metadata.get("etag") or "")
 
     async def upsert_many(self, rows: Iterable[Row]) -> int:
-        """Insert-or-replace in transactions of 100 rows of one partition each."""
-        from azure.data.tables import UpdateMode
-
-        by_partition: dict[str, dict[str, dict[str, Any]]] = {}
-        for row in rows:
-            entity = row_to_entity(row)
-            # A transaction may not touch one key twice: the last write of a key wins.
-            by_partition.setdefault(entity["PartitionKey"], {})[entity["RowKey"]] = entity
-        batches = []
-        for entities in by_partition.values():
-            values = list(entities.values())
-            for start in range(0, len(values), _BATCH):
-                batches.append(
-                    [("upsert", e, {"mode": UpdateMode.REPLACE}) for e in values[start : start + _BATCH]]
-                )
-        gate = asyncio.Semaphore(_WORKERS)
-
-        async def submit(batch: list[Any]) -> int:
-            async with gate:
-                try:
-                    await self._call("submit_transaction", batch)
-                except Exception as exc:
-                    raise self._map_error(exc) from None
-            return len(batch)
-
-        written = await asyncio.gather(*(submit(b) for b in batches))
-        return sum(written)
+        """Insert-or-replace in transactions of 100 rows of one partition each; a row the
+        service refuses costs no other row (see :mod:`.bulk`)."""
+        submit = functools.partial(self._call, "submit_transaction")
+        return await upsert_all(rows, submit, self._errors, self._map_error, _WORKERS)
