@@ -81,18 +81,20 @@ def from_projection(values: Sequence[str], src: object, i: int = 0) -> Record:
     if status is None:
         status = _STATUS_MEMO[combo] = _status_for(combo)
 
+    # Times compare as strings when canonical (27 characters ending in Z, as every store
+    # writes them: checked inline, a call per time cost a tenth of the merge); any other
+    # spelling is converted, a value that is no time skipped (as rules does).
     updated = original or stamp
-    if updated and not _canonical(updated):
+    if updated and (len(updated) != 27 or updated[26] != "Z"):
         updated = _time_of(original, stamp)
-    updated = updated or ""
     if s1 or s2 or s3:
         # The latest event is the last stage's.
         latest = e3 or b3 or e2 or b2 or e1 or b1
-        if latest and not _canonical(latest):
+        if latest and (len(latest) != 27 or latest[26] != "Z"):
             latest = _time_of(e3, b3, e2, b2, e1, b1)
         if latest and (not updated or latest > updated):
             updated = latest
-    if e3 and not _canonical(e3):
+    if e3 and (len(e3) != 27 or e3[26] != "Z"):
         e3 = _time_of(e3)
     manual = not p1 and not p2 and not tag and bool(p3)
     if service:
@@ -126,15 +128,9 @@ def from_projection(values: Sequence[str], src: object, i: int = 0) -> Record:
     )
 
 
-def _canonical(value: str) -> bool:
-    """Whether a time is in the canonical form (``timefmt.to_iso``: fixed width, ends in
-    Z), so strings compare as the times do. Every store writes it; others are converted."""
-    return len(value) == 27 and value[26] == "Z" and value[19] == "."
-
-
 def _time_of(*values: str) -> str:
-    """The first of ``values`` that is a time, canonical ("" if none is): as
-    ``rules`` skips a value that is no time."""
+    """The first of ``values`` that is a time, in the canonical form (``timefmt.to_iso``;
+    "" if none is): as ``rules`` skips a value that is no time."""
     for value in values:
         parsed = parse_iso(value) if value else None
         if parsed is not None:

@@ -11,6 +11,9 @@ reference and the fast path alike.
 
 from __future__ import annotations
 
+from itertools import repeat
+from operator import itemgetter, methodcaller
+
 from collections.abc import Sequence
 import orjson
 
@@ -47,8 +50,7 @@ def _bad(found: dict[Key, BadRow], partition: str, key: str, seq: int, reason: s
 def entities_page(fetched: Sequence[tuple[bytes, int, str, str]], bad: dict[Key, BadRow]) -> Page:
     """A page of the rows in ``fetched`` (document, seq, PartitionKey, RowKey) that are
     entities; the others go into ``bad`` (and a good row takes its key out of it)."""
-    rows: list[Row] = []
-    docs: list[bytes] = []
+    rows, docs = [], []
     for doc, seq, partition, key in fetched:
         found = entity_of(doc)
         if type(found) is str:
@@ -60,13 +62,44 @@ def entities_page(fetched: Sequence[tuple[bytes, int, str, str]], bad: dict[Key,
     return Page(rows, docs)
 
 
+def entities_only(fetched: Sequence[tuple[bytes, int]], bad: dict[Key, BadRow]) -> Page | None:
+    """The page of ``fetched`` (document, seq) if every row is an entity (checked in
+    C-level passes, ~10 ms per 100k rows), else None (read it with ``entities_page``)."""
+    docs = list(map(itemgetter(0), fetched))
+    rows = _all_entities(docs)
+    if rows is None:
+        return None
+    if bad:  # a bad row rewritten as a good one is not bad any more
+        for row in rows:
+            bad.pop((row.get("PartitionKey") or "", row["RowKey"]), None)
+    return Page(rows, docs)
+
+
+def _all_entities(docs: list[bytes]) -> list[Row] | None:
+    """The rows of ``docs`` if every one is an entity (as ``entity_of`` decides), else None."""
+    try:
+        rows = list(map(orjson.loads, docs))
+    except orjson.JSONDecodeError:
+        return None
+    if rows and set(map(type, rows)) != {dict}:
+        return None
+    keys = list(map(dict.get, rows, repeat("RowKey")))
+    if rows and (set(map(type, keys)) != {str} or "" in keys):
+        return None
+    if not set(map(type, map(dict.get, rows, repeat("PartitionKey")))) <= {str, type(None)}:
+        return None
+    return rows
+
+
 def fill_projections(docs: bytes, lines: list[str], count: int) -> list[str] | None:
     """``lines`` (a block's projections) with one made for each row that has none (or
     an older one) from its document; None when a document is not an entity or holds a
     raw RS (the block must then be read row by row)."""
-    split = docs.split(_RS)
-    if len(split) != count or len(lines) != count:
+    if len(lines) != count or docs.count(_RS) != count - 1:
         return None
+    if all(map(methodcaller("startswith", _VERSION), lines)):
+        return lines  # the common case, in C: every row written by the store (~2 ms per 100k)
+    split = docs.split(_RS)
     filled = list(lines)
     for i, line in enumerate(lines):
         if line.startswith(_VERSION):

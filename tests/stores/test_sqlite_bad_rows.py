@@ -14,7 +14,7 @@ from gitops_tui.config import StoreConfig
 from gitops_tui.monitor import OK, Monitor, PollStatus
 from gitops_tui.stores.base import ReportsBadRows
 from gitops_tui.stores.sqlite import SqliteStore
-from helpers import run_cli, sqlite_config
+from helpers import run_cli
 
 GOOD = 30
 # (document as written by hand, why check says it is bad)

@@ -144,14 +144,21 @@ def test_incremental_polls_equal_the_reference(first: list[dict], later: list[di
     # The table as loaded, then rewritten row by row in random batches (keys shared:
     # rows change kind, join and leave duplicate groups, clusters move on).
     index = compact_load(first)
+    assert_same(index, rules.build(polled(index, first, later, rng)))
+
+
+def polled(index: JourneyIndex, first: list[dict], later: list[dict], rng) -> list[dict]:
+    """``later``'s rows applied to ``index`` (loaded with ``first``) in random batches of
+    1-4; returns the table as it stands then (a key holds its last row)."""
     current = {row_key(r): r for r in first}
     pending = list(later)
     rng.shuffle(pending)
     while pending:
-        batch, pending = pending[:rng.randint(1, 4)], pending[4:]
+        n = rng.randint(1, 4)
+        batch, pending = pending[:n], pending[n:]
         index.apply(batch)
         current.update({row_key(r): r for r in batch})
-    assert_same(index, rules.build(current.values()))
+    return list(current.values())
 
 
 EXPRESSIONS = [
@@ -247,14 +254,7 @@ def test_odd_tables_load_and_poll_as_the_reference_reads_them(first: list[dict],
     assert_same_set(compact_load(first), rules.build(first))
     index = JourneyIndex()
     index.load(first)
-    current = {row_key(r): r for r in first}
-    pending = list(later)
-    rng.shuffle(pending)
-    while pending:
-        batch, pending = pending[:rng.randint(1, 3)], pending[3:]
-        index.apply(batch)
-        current.update({row_key(r): r for r in batch})
-    assert_same_set(index, rules.build(current.values()))
+    assert_same_set(index, rules.build(polled(index, first, later, rng)))
 
 
 TYPED = ["ring:none", "author:none", "service:sv", "ring:dev", "!status:unknown", '"ann lee"', "pr:-", "svc"]
