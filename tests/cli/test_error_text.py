@@ -3,6 +3,7 @@ character from a file name, a config value or an argument reaches the terminal."
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -75,3 +76,21 @@ def test_an_unknown_key_with_escapes(tmp_path: Path):
 def test_usage_errors_are_one_clean_line(tmp_path: Path, argv: list[str]):
     line = assert_one_clean_line(run_cli(*argv, cwd=tmp_path))
     assert "error:" in line and "--help" in line
+
+
+def test_check_prints_what_the_store_says_as_text(tmp_path, capsys):
+    # The config loader refuses escapes, but a store's description and errors are
+    # printed by check on stdout: they go through the sanitiser there too (a config
+    # built in code, as a script would, carries the escape to it).
+    import dataclasses
+
+    from gitops_tui.cli.commands import check
+    from gitops_tui.config import load_config
+
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(f"store: {{kind: sqlite, path: {tmp_path / 'missing' / 'x.db'}}}\n")
+    config = load_config(str(cfg))
+    config = dataclasses.replace(config, store=dataclasses.replace(config.store, partition="p\x1b]0;pwned\x07"))
+    assert check.run(None, config) == 1  # (the directory is missing: the store cannot open)
+    out = capsys.readouterr().out
+    assert "(partition p)" in out and "\x1b" not in out and "\x07" not in out

@@ -19,9 +19,9 @@ def _arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, config: Config) -> int:
     source = config.source or "(defaults: no config file found)"
-    print(f"config:    {source}: ok")
-    print(f"store:     {config.store.description}"
-          + (f" (partition {config.store.partition})" if config.store.partition else " (every partition)"))
+    print(f"config:    {clean(source)}: ok")
+    print(f"store:     {clean(config.store.description)}"
+          + (f" (partition {clean(config.store.partition)})" if config.store.partition else " (every partition)"))
 
     async def go() -> tuple[int, int, Sequence[BadRow]]:
         store = await open_store(config)
@@ -37,10 +37,10 @@ def run(args: argparse.Namespace, config: Config) -> int:
     try:
         total, bedrock, bad = asyncio.run(go())
     except TableMissingError as exc:
-        print(f"table:     MISSING: {exc}")
+        print(f"table:     MISSING: {clean(exc)}")
         return 1
     except StoreError as exc:
-        print(f"reachable: NO: {exc}")
+        print(f"reachable: NO: {clean(exc)}")
         return 1
     print("reachable: yes")
     print("table:     present")
