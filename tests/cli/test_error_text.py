@@ -3,7 +3,6 @@ character from a file name, a config value or an argument reaches the terminal."
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
