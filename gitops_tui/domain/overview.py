@@ -21,13 +21,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TypeVar
 
 from gitops_tui.domain.model import ClusterSync, Deployment
+from gitops_tui.domain.timefmt import EPOCH
 from gitops_tui.domain.vocab import IMAGE, SUCCEEDED, ring_rank
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 T = TypeVar("T")
 
 
@@ -36,7 +36,7 @@ def image_time(d: Deployment) -> datetime:
     image = d.stage(IMAGE)
     return (
         (image.finished_at or image.started_at if image is not None else None)
-        or d.started_at or d.updated_at or _EPOCH
+        or d.started_at or d.updated_at or EPOCH
     )
 
 
@@ -60,7 +60,7 @@ class RingMatrix:
 
 
 def _when(d: Deployment | None) -> datetime:
-    return (d.updated_at if d is not None else None) or _EPOCH
+    return (d.updated_at if d is not None else None) or EPOCH
 
 
 def _rank(d: Deployment) -> tuple[datetime, tuple[str, str]]:
@@ -89,7 +89,7 @@ def ring_matrix(deployments: Iterable[Deployment]) -> RingMatrix:
             first_seen[ring] = when
     rings = sorted(
         first_seen,
-        key=lambda r: (0, ring_rank(r), _EPOCH, r) if ring_rank(r) is not None else (1, 0, first_seen[r], r),
+        key=lambda r: (0, ring_rank(r), EPOCH, r) if ring_rank(r) is not None else (1, 0, first_seen[r], r),
     )
     services = sorted({s for s, _ in cells}, key=str.lower)
     for service in services:

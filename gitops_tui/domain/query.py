@@ -69,10 +69,6 @@ _PLAIN = re.compile(r"[^\s'\"\\]+")  # a term shlex.split reads unquoted: no spa
 T = TypeVar("T")
 
 
-class QueryError(ValueError):
-    """A filter that cannot be parsed (message is for the user)."""
-
-
 @dataclass(frozen=True, slots=True)
 class Term:
     field: str | None  # None = free text
@@ -206,11 +202,6 @@ def distinct_values(items: Iterable[T], read: Callable[[T], str | tuple[str, ...
         elif value:
             seen.add(value)
     return seen
-
-
-def field_values(deployments: Iterable[Deployment], field: str) -> list[str]:
-    """The distinct values of a field, for completion (the pickers)."""
-    return sorted(distinct_values(deployments, FIELDS[ALIASES.get(field, field)]), key=str.lower)
 
 
 def with_value(text: str, field: str, value: str) -> str:

@@ -20,17 +20,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 
 from gitops_tui.domain.model import ClusterSync, Deployment, Stage
 from gitops_tui.domain.rows import CLUSTER_PARTITION_SUFFIX, Row, is_cluster_row, row_key, row_time
-from gitops_tui.domain.timefmt import parse_iso, to_iso
+from gitops_tui.domain.timefmt import EPOCH, parse_iso, to_iso
 from gitops_tui.domain.vocab import (
     CANCELED, FAILED, IN_PROGRESS, MANIFEST, PR_CLOSED, PR_STATE_ALIASES, RECORDED_TO_STATUS,
     STAGE_ID_COLUMN, STAGES, SUCCEEDED, TERMINAL, UNKNOWN, WAITING,
 )
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def text(value: object) -> str | None:
@@ -156,7 +155,7 @@ def _completeness(row: Row) -> tuple[int, datetime, str]:
     """Sort key of duplicates: most complete, then newest, then RowKey (so the result
     does not depend on the order rows arrived in)."""
     filled = sum(1 for c in ("p1", "p2", "p3", "manifestCommitId", "p3Status") if row.get(c))
-    return (filled, row_time(row) or _EPOCH, str(row.get("RowKey", "")))
+    return (filled, row_time(row) or EPOCH, str(row.get("RowKey", "")))
 
 
 def collapse(rows: list[Row]) -> tuple[Row, tuple[str, ...]]:
@@ -237,7 +236,7 @@ def synced_clusters(
 
 def newest_first(deployments: Iterable[Deployment]) -> list[Deployment]:
     """By last update, newest first; ties by key, last first (a stable, total order)."""
-    return sorted(deployments, key=lambda d: (d.updated_at or _EPOCH, d.key), reverse=True)
+    return sorted(deployments, key=lambda d: (d.updated_at or EPOCH, d.key), reverse=True)
 
 
 def build(rows: Iterable[Row]) -> tuple[list[Deployment], list[ClusterSync]]:

@@ -179,9 +179,7 @@ class Deployments(Sequence[Deployment]):
         return map(to_plain, self.records)
 
     def __eq__(self, other: object) -> bool:
-        if isinstance(other, Deployments):
-            return list(self) == list(other)
-        if isinstance(other, Sequence):
+        if isinstance(other, Sequence):  # (equal when they read as equal deployments)
             return list(self) == list(other)
         return NotImplemented
 
