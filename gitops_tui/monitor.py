@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -19,7 +19,7 @@ from gitops_tui.runtime.heap import release_free_memory
 from gitops_tui.index.blocks import RowBlock
 from gitops_tui.index.journey import JourneyIndex
 from gitops_tui.domain.model import Snapshot
-from gitops_tui.domain.rows import Row
+from gitops_tui.domain.rows import Row, row_key
 from gitops_tui.stores.base import Cursor, ProjectedScan, ReportsBadRows, Store, StoreError, StoreReplaced
 from gitops_tui.domain.timefmt import utcnow
 
@@ -90,6 +90,9 @@ class Monitor:
         # would walk the millions of objects the load is building).
         self.loading = False
         self._wake = asyncio.Event()
+        # Facts from the layers above (enrichment, cluster sync): columns that fill a
+        # row's gaps, kept here so a changed row or a reload gets them again.
+        self._facts: dict[tuple[str, str], Row] = {}
 
     def subscribe(self, listener: Listener) -> None:
         self._listeners.append(listener)
@@ -170,6 +173,8 @@ class Monitor:
         self.index = index
         self.cursor = cursor
         self.loaded = True
+        if self._facts:
+            self._apply_facts(list(self._facts))
         self.snapshot = index.snapshot(loaded=True)
         self.status = PollStatus(
             state=OK,
@@ -208,9 +213,10 @@ class Monitor:
             return await self.load()
         except (StoreError, OSError) as exc:
             return self._failed(exc)
-        changed = self.index.apply(rows) if rows else set()
+        generation = self.index.generation
+        changed = self.index.apply(self._with_facts(rows)) if rows else set()
         self.cursor = cursor
-        if changed:
+        if self.index.generation != generation:
             self.snapshot = self.index.snapshot(changed=changed)
         self.status = PollStatus(
             state=OK,
@@ -220,6 +226,53 @@ class Monitor:
             bad_rows=self._bad_rows(),
         )
         return self._publish()
+
+    def add_facts(self, facts: Mapping[tuple[str, str], Row]) -> Update | None:
+        """Overlay ``facts`` (columns by row key) on the rows and publish what changed.
+
+        A fact fills a column the stored row leaves blank; the store's own values win.
+        Facts for a key the store does not hold yet wait for its row, unless they carry
+        a whole row (``PartitionKey``/``RowKey``), as a cluster sync seen in git does.
+        Returns the update published, or None when nothing changed (or a load runs:
+        the load applies them when it ends).
+        """
+        for key, columns in facts.items():
+            self._facts[key] = {**self._facts.get(key, {}), **columns}
+        if not self.loaded or self.loading:
+            return None
+        generation = self.index.generation
+        changed = self._apply_facts(facts.keys())
+        if self.index.generation == generation:
+            return None
+        self.snapshot = self.index.snapshot(changed=changed)
+        return self._publish()
+
+    def facts_of(self, key: tuple[str, str]) -> Row:
+        """The facts overlaid on ``key`` so far (empty if none)."""
+        return self._facts.get(key, {})
+
+    def _apply_facts(self, keys) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
+        rows = []
+        for key in keys:
+            facts = self._facts.get(key)
+            if not facts:
+                continue
+            row = self.index.row_of(key)
+            if row is None:
+                if "PartitionKey" not in facts or "RowKey" not in facts:
+                    continue  # (its row has not arrived yet)
+                row = {}
+            merged = overlay(row, facts)
+            if merged != row:
+                rows.append(merged)
+        return self.index.apply(rows) if rows else set()
+
+    def _with_facts(self, rows: list[Row]) -> list[Row]:
+        if not self._facts:
+            return rows
+        facts = self._facts
+        out = [overlay(row, facts[key]) if (key := row_key(row)) in facts else row for row in rows]
+        return out if any(a is not b for a, b in zip(out, rows)) else rows
 
     def _bad_rows(self) -> int:
         store = self.store
@@ -262,6 +315,17 @@ class Monitor:
 
     async def close(self) -> None:
         await self.store.close()
+
+
+def overlay(row: Row, facts: Row) -> Row:
+    """``row`` with the columns it leaves blank (missing, None or "") filled from ``facts``."""
+    blank = [k for k, v in facts.items() if v is not None and row.get(k) in (None, "")]
+    if not blank:
+        return row
+    merged = dict(row)
+    for k in blank:
+        merged[k] = facts[k]
+    return merged
 
 
 def _join_page(index: JourneyIndex, page: list[Row]) -> list[RowBlock]:

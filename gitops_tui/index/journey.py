@@ -78,6 +78,17 @@ class JourneyIndex(DuplicateGroups, ClusterSyncing):
         collapsed = sum(len(members) - 1 for members in self._multi.values())
         return len(self.deployments) + collapsed + len(self.clusters)
 
+    def row_of(self, key: Key) -> Row | None:
+        """The row stored under ``key`` (a duplicate group's member row, not the merged
+        one), or None if the index has none."""
+        member = self._member_rows.get(key)
+        if member is not None:
+            return member
+        record = self.deployments.get(key)
+        if record is None or record.duplicates:
+            return None
+        return record.row
+
     # -- bulk ----------------------------------------------------------------------
 
     def load(self, rows: Iterable[Row]) -> None:
@@ -298,7 +309,7 @@ class JourneyIndex(DuplicateGroups, ClusterSyncing):
                 changed |= self._resync(list(self.deployments.values()))
             else:
                 changed |= self._resync([self.deployments[k] for k in changed if k in self.deployments])
-        if changed:
+        if changed or clusters_changed:  # (a sync that moves no deployment still redraws)
             self.generation += 1
         return changed
 
