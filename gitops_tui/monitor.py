@@ -20,11 +20,15 @@ from gitops_tui.index.blocks import RowBlock
 from gitops_tui.index.journey import JourneyIndex
 from gitops_tui.domain.model import Snapshot
 from gitops_tui.domain.rows import Row, row_key
-from gitops_tui.stores.base import Cursor, ProjectedScan, ReportsBadRows, Store, StoreError, StoreReplaced
+from gitops_tui.stores.base import Cursor, ListsKeys, ProjectedScan, ReportsBadRows, Store, StoreError, StoreReplaced
 from gitops_tui.domain.timefmt import utcnow
 
 LOADING, OK, STALE, ERROR = "LOADING", "OK", "STALE", "ERROR"
 PROGRESS_EVERY_S = 0.25  # how often a full load reports its progress
+# Polls see writes, not deletions: this often the keys in the store are listed and rows
+# gone from it leave the view (at most every third poll, so a short interval does not
+# list 100k keys every second).
+RECONCILE_EVERY_S = 20.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +97,8 @@ class Monitor:
         # Facts from the layers above (enrichment, cluster sync): columns that fill a
         # row's gaps, kept here so a changed row or a reload gets them again.
         self._facts: dict[tuple[str, str], Row] = {}
+        self._reconciled_at = 0.0  # time.monotonic() of the last key listing (or load)
+        self._polls_since_reconcile = 0
 
     def subscribe(self, listener: Listener) -> None:
         self._listeners.append(listener)
@@ -173,6 +179,7 @@ class Monitor:
         self.index = index
         self.cursor = cursor
         self.loaded = True
+        self._reconciled_at, self._polls_since_reconcile = time.monotonic(), 0
         if self._facts:
             self._apply_facts(list(self._facts))
         self.snapshot = index.snapshot(loaded=True)
@@ -213,8 +220,12 @@ class Monitor:
             return await self.load()
         except (StoreError, OSError) as exc:
             return self._failed(exc)
+        try:
+            gone = await self._gone() if self._reconcile_due() else set()
+        except (StoreError, OSError) as exc:
+            return self._failed(exc)
         generation = self.index.generation
-        changed = self.index.apply(self._with_facts(rows)) if rows else set()
+        changed = self.index.apply(self._with_facts(rows), gone) if rows or gone else set()
         self.cursor = cursor
         if self.index.generation != generation:
             self.snapshot = self.index.snapshot(changed=changed)
@@ -257,7 +268,7 @@ class Monitor:
             facts = self._facts.get(key)
             if not facts:
                 continue
-            row = self.index.row_of(key)
+            row = self.index.row(key)
             if row is None:
                 if "PartitionKey" not in facts or "RowKey" not in facts:
                     continue  # (its row has not arrived yet)
@@ -273,6 +284,22 @@ class Monitor:
         facts = self._facts
         out = [overlay(row, facts[key]) if (key := row_key(row)) in facts else row for row in rows]
         return out if any(a is not b for a, b in zip(out, rows)) else rows
+
+    def _reconcile_due(self) -> bool:
+        self._polls_since_reconcile += 1
+        return (
+            isinstance(self.store, ListsKeys)
+            and self._polls_since_reconcile >= 3
+            and time.monotonic() - self._reconciled_at >= RECONCILE_EVERY_S
+        )
+
+    async def _gone(self) -> set[tuple[str, str]]:
+        """Keys the index holds that the store no longer does (facts that carry a whole
+        row are not the store's to delete)."""
+        stored = await self._bounded(self.store.keys())  # type: ignore[attr-defined]
+        self._reconciled_at, self._polls_since_reconcile = time.monotonic(), 0
+        own = {key for key, facts in self._facts.items() if "RowKey" in facts}
+        return self.index.keys() - stored - own
 
     def _bad_rows(self) -> int:
         store = self.store

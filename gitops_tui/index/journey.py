@@ -78,17 +78,6 @@ class JourneyIndex(DuplicateGroups, ClusterSyncing):
         collapsed = sum(len(members) - 1 for members in self._multi.values())
         return len(self.deployments) + collapsed + len(self.clusters)
 
-    def row_of(self, key: Key) -> Row | None:
-        """The row stored under ``key`` (a duplicate group's member row, not the merged
-        one), or None if the index has none."""
-        member = self._member_rows.get(key)
-        if member is not None:
-            return member
-        record = self.deployments.get(key)
-        if record is None or record.duplicates:
-            return None
-        return record.row
-
     # -- bulk ----------------------------------------------------------------------
 
     def load(self, rows: Iterable[Row]) -> None:
@@ -232,9 +221,15 @@ class JourneyIndex(DuplicateGroups, ClusterSyncing):
 
     # -- incremental ---------------------------------------------------------------
 
-    def apply(self, rows: Iterable[Row]) -> set[Key]:
-        """Take new or changed rows; return the keys of deployments that changed.
-        (A compact index keeps them from the page's ``docs`` when it has them.)
+    def keys(self) -> set[Key]:
+        """The key of every row behind the index (deployments, collapsed duplicates and
+        cluster syncs)."""
+        return {*self.deployments, *self._member_rows, *self.clusters}
+
+    def apply(self, rows: Iterable[Row], deleted: Iterable[Key] = ()) -> set[Key]:
+        """Take new or changed rows, and the keys of rows deleted from the store; return
+        the keys of deployments that changed. (A compact index keeps rows from the
+        page's ``docs`` when it has them.)
 
         Invariant: a row lives in its own deployment, or — while its duplicate group has
         more than one member — in ``_member_rows`` behind the group's collapsed one.
@@ -253,14 +248,14 @@ class JourneyIndex(DuplicateGroups, ClusterSyncing):
         pending: dict[Key, Row] = {}  # rows to rebuild as deployments of their own
         changed: set[Key] = set()
         clusters_changed = False
-        for row in rows:
-            key = row_key(row)
-            if is_cluster_row(row):
+        gone = [(key, None) for key in deleted]
+        for key, row in gone + [(row_key(row), row) for row in rows]:
+            if row is None or is_cluster_row(row):
                 # (A key holds one row: what it held before, deployment or sync, is gone.)
-                sync = rules.cluster_sync_of(row)
+                sync = None if row is None else rules.cluster_sync_of(row)
                 if self.clusters.get(key) != sync:
                     if sync is None:
-                        del self.clusters[key]
+                        self.clusters.pop(key, None)
                     else:
                         self.clusters[key] = sync
                     clusters_changed = True

@@ -187,6 +187,14 @@ class ReportsBadRows(Protocol):
     bad_rows: Sequence[BadRow]
 
 
+@runtime_checkable
+class ListsKeys(Protocol):
+    """A store that can list the keys of every row in scope cheaply, so a monitor can
+    notice deleted rows (``changed_since`` only sees writes)."""
+
+    async def keys(self) -> set[tuple[str, str]]: ...
+
+
 def in_scope(row_partition: str, partition: str | None) -> bool:
     """Whether a row of ``row_partition`` belongs to a store scoped to ``partition``."""
     return partition is None or row_partition in (partition, cluster_partition(partition))

@@ -20,7 +20,6 @@ projection of another version means "read the document".
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import sqlite3
 import threading
@@ -35,7 +34,7 @@ from gitops_tui.config import StoreConfig
 from gitops_tui.domain.rows import Row, cluster_partition
 from gitops_tui.stores.projection import RECORD_SEP, projection
 from gitops_tui.domain.timefmt import to_iso, utcnow
-from gitops_tui.stores.sqlite_schema import add_projection, json_path, table_sql
+from gitops_tui.stores.sqlite_schema import add_projection, file_identity as _identity, json_path, table_sql
 from gitops_tui.stores.base import BLOCK_ROWS, BadRow, ConflictError, Page, StoreError, StoreReplaced, TableMissingError, Versioned
 from gitops_tui.stores.bulk import Refused, write_batches
 from gitops_tui.stores.sqlite_rows import Key, block_by_rows, entities_only, entities_page, entity_of, fill_projections
@@ -326,6 +325,12 @@ class SqliteStore:
         sql = f'SELECT count(*) FROM "{self.table}" WHERE {where}'
         return await self._run(lambda conn: conn.execute(sql, args).fetchone()[0])
 
+    async def keys(self) -> set[tuple[str, str]]:
+        """``(PartitionKey, RowKey)`` of every row in scope (``ListsKeys``)."""
+        where, args = self._scope()
+        sql = f'SELECT "PartitionKey", "RowKey" FROM "{self.table}" NOT INDEXED WHERE {where}'
+        return await self._run(lambda conn: set(conn.execute(sql, args)))
+
     # -- writing -------------------------------------------------------------------
 
     def _write(self, conn: sqlite3.Connection, rows: list[Row], mode: str, etag: str | None) -> str:
@@ -388,9 +393,3 @@ class SqliteStore:
 
         return await write_batches(rows, write, 1000, self.description)
 
-
-def _identity(path: Path) -> tuple[int, int]:
-    """Which file is at ``path`` (its device and inode; while a connection holds the
-    file open its inode cannot be reused)."""
-    found = os.stat(path)
-    return found.st_dev, found.st_ino

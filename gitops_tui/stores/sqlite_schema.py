@@ -4,7 +4,9 @@ trigger that forgets a stale projection (see :mod:`gitops_tui.stores.sqlite`).""
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+from pathlib import Path
 
 from gitops_tui.domain.rows import KNOWN_COLUMNS
 
@@ -87,3 +89,10 @@ def add_projection(conn: sqlite3.Connection, table: str, timeout_s: float) -> tu
     finally:
         conn.execute(f"PRAGMA busy_timeout={int(timeout_s * 1000)}")
     return present()
+
+
+def file_identity(path: Path) -> tuple[int, int]:
+    """Which file is at ``path`` (its device and inode; while a connection holds the
+    file open its inode cannot be reused)."""
+    found = os.stat(path)
+    return found.st_dev, found.st_ino

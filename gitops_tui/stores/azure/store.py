@@ -286,6 +286,16 @@ class AzureTableStore:
             total += len(page)
         return total
 
+    async def keys(self) -> set[tuple[str, str]]:
+        """``(PartitionKey, RowKey)`` of every row in scope (``ListsKeys``): a scan that
+        selects only the keys."""
+        query, params = self._scope()
+        found: set[tuple[str, str]] = set()
+        convert = lambda e: (e["PartitionKey"], e["RowKey"])  # noqa: E731
+        async for page in self._query(query, params, convert, 1000, ["PartitionKey", "RowKey"]):
+            found.update(page)
+        return found
+
     # -- writing -------------------------------------------------------------------
 
     async def insert(self, row: Row) -> str:
