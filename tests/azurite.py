@@ -104,16 +104,24 @@ def _accepts(port: int) -> bool:
         return False
 
 
-def start_azurite(binary: Path = AZURITE_BIN, timeout_s: float = 30.0, attempts: int = 3) -> Azurite:
-    """Start ``azurite-table`` in memory on a free loopback port; wait until it listens."""
+def start_azurite(
+    binary: Path = AZURITE_BIN,
+    timeout_s: float = 30.0,
+    attempts: int = 3,
+    port: int | None = None,
+    location: Path | None = None,
+) -> Azurite:
+    """Start ``azurite-table`` on a free loopback port (or ``port``), in memory (or kept
+    in the directory ``location``, so a restart finds its tables); wait until it listens."""
     if not binary.exists():
         raise AzuriteMissing(
             f"{binary.relative_to(REPO_ROOT) if binary.is_relative_to(REPO_ROOT) else binary} "
             "is missing: run `npm ci --no-audit --no-fund` at the repo root to install Azurite"
         )
     last_log = ""
+    chosen = port
     for _ in range(attempts):
-        port = free_port()
+        port = chosen or free_port()
         fd, log_name = tempfile.mkstemp(prefix="azurite-", suffix=".log")
         log_path = Path(log_name)
         with os.fdopen(fd, "wb") as log:
@@ -122,7 +130,7 @@ def start_azurite(binary: Path = AZURITE_BIN, timeout_s: float = 30.0, attempts:
                     str(binary),
                     "--tableHost", "127.0.0.1",
                     "--tablePort", str(port),
-                    "--inMemoryPersistence",
+                    *(["--location", str(location)] if location else ["--inMemoryPersistence"]),
                     "--skipApiVersionCheck",
                     "--loose",
                     "--disableTelemetry",
@@ -141,5 +149,5 @@ def start_azurite(binary: Path = AZURITE_BIN, timeout_s: float = 30.0, attempts:
                 return azurite
             time.sleep(0.05)
         last_log = log_path.read_text(errors="replace")[-2000:]
-        azurite.stop()  # died (port taken?) or too slow: try another port
+        azurite.stop()  # died (port taken?) or too slow: try again (another port if free)
     raise RuntimeError(f"Azurite did not start after {attempts} attempts; last output:\n{last_log}")
