@@ -242,7 +242,8 @@ async def test_colon_jumps_between_views_with_completion(story: FakeStore) -> No
         text = screen_text(app)
         assert "EAST-US" in text and "WEST-US" in text and "Not synced yet: 2" in text
         await pilot.press("escape")
-        assert app.view == "rings"  # esc goes back one view
+        assert app.view == "deployments"  # esc goes up one level, not back through history
+        assert app.view_stack == ["deployments"]
         await pilot.press("colon", *"deployments", "enter")
         await pilot.pause()
         assert app.view == "deployments" and app.view_stack == ["deployments"]

@@ -2,8 +2,8 @@
 
 Each cell: the image tag the ring runs (its newest succeeded deployment), its commit,
 status and age; the latest deployment when it is newer and not succeeded (moving,
-stuck or failed); and ``⚠ behind <RING>`` when the ring runs an older image than its
-upstream ring (the rule is in :mod:`gitops_tui.domain.overview`). The view honours the
+stuck or failed); and ``⚠ behind <RING> since <when>`` when the ring has run an older
+image than its upstream ring for longer than ``ring_lag_grace`` (the rule is in :mod:`gitops_tui.domain.overview`). The view honours the
 active filter. Wider than the screen, it scrolls sideways (←/→).
 """
 
@@ -26,7 +26,7 @@ from gitops_tui.domain.vocab import SUCCEEDED, ring_rank
 from gitops_tui.tui.views.detail import STATUS_STYLES
 
 
-def _cell(cell: RingCell | None, now: datetime) -> Text:
+def _cell(cell: RingCell | None, now: datetime, grace_s: float) -> Text:
     if cell is None:
         return Text("·", style="dim")
     text = Text()
@@ -48,13 +48,17 @@ def _cell(cell: RingCell | None, now: datetime) -> Text:
         text.append(f" {relative(latest.updated_at, now)}", style="dim")
         text.append("\n")
         text.append(clean(latest.image_tag or latest.id, 60), style="dim")
-    if cell.behind:
+    if cell.behind and cell.lagging(now, grace_s):
         text.append("\n")
         text.append(f"⚠ behind {clean(cell.behind.upper(), 30)}", style="bold yellow")
+        text.append(f"\n  since {relative(cell.behind_since, now)}", style="yellow")
+    elif cell.behind:  # within the grace: promotion under way, not a lag yet
+        text.append("\n")
+        text.append(f"{clean(cell.behind.upper(), 30)} newer {relative(cell.behind_since, now)}", style="dim")
     return text
 
 
-def render_rings(matrix: RingMatrix, now: datetime) -> RenderableType:
+def render_rings(matrix: RingMatrix, now: datetime, grace_s: float = 3600.0) -> RenderableType:
     if not matrix.cells:
         return Text("No deployment with a service and a ring matches.", style="dim")
     table = Table(show_lines=True, header_style="bold", expand=False, padding=(0, 1))
@@ -65,13 +69,14 @@ def render_rings(matrix: RingMatrix, now: datetime) -> RenderableType:
             label += " *"
         table.add_column(Text(label), no_wrap=True)
     for service in matrix.services:
-        table.add_row(Text(clean(service, 40)), *(_cell(matrix.cell(service, r), now) for r in matrix.rings))
+        table.add_row(Text(clean(service, 40)), *(_cell(matrix.cell(service, r), now, grace_s) for r in matrix.rings))
     return table
 
 
 LEGEND = Text(
     "Each cell: image the ring runs (newest succeeded) · commit · age; then the latest "
-    "deployment if it differs; ⚠ behind X: runs an older image than upstream ring X. "
+    "deployment if it differs; ⚠ behind X since T: has run an older image than upstream "
+    "ring X since T, longer than ring_lag_grace (config, default 1h). "
     "Promotion order: dev < test/qa < master/main/staging < canary < prod; "
     "* = ring outside that order (no upstream).",
     style="dim",
@@ -94,5 +99,5 @@ class RingsView(ScrollableContainer):
         yield Static(Text("Loading…", style="dim"), id="rings-body")
         yield Static(LEGEND, id="rings-legend")
 
-    def show(self, matrix: RingMatrix, now: datetime) -> None:
-        self.query_one("#rings-body", Static).update(render_rings(matrix, now))
+    def show(self, matrix: RingMatrix, now: datetime, grace_s: float = 3600.0) -> None:
+        self.query_one("#rings-body", Static).update(render_rings(matrix, now, grace_s))
