@@ -26,7 +26,7 @@ VIEWS: dict[str, str] = {
     "rings": "Rings view",
     "clusters": "Clusters view",
     "filter": "Filter line",
-    "picker": "Pickers (s r a :)",
+    "picker": "Pickers (s r a m :)",
     "help": "Help",
 }
 # The views "global" bindings apply in. The filter line, the pickers and help take keys
@@ -72,6 +72,8 @@ REGISTRY: tuple[KeySpec, ...] = (
           "Pick a ring from the data (sets the ring: term)", show=False, priority=True),
     _spec("pick_author", "a", "pick('author')", "Author", "global",
           "Pick an author from the data (sets the author: term)", show=False, priority=True),
+    _spec("pick_merger", "m", "pick('merged_by')", "Merger", "global",
+          "Pick who merged the approval PR, from the data (sets the merged_by: term)", show=False, priority=True),
     _spec("poll_now", "ctrl+r", "poll_now", "Poll now", "global",
           "Poll the store now (also cuts a backoff wait short)", show=False),
     _spec("pause", "space", "pause", "Pause", "global",
@@ -86,7 +88,7 @@ REGISTRY: tuple[KeySpec, ...] = (
     _spec("last", "end,G", "last", "Last row", "deployments", show=False),
     _spec("open", "enter", "open", "Details", "deployments", "Drill down: the deployment's whole journey"),
     _spec("sort_next", "o", "sort_next", "Sort", "deployments",
-          "Sort by the next column on screen (Last Updated is the default)"),
+          "Sort by the next column on screen, left to right (default: Last Updated ▼)"),
     _spec("sort_reverse", "O", "sort_reverse", "Reverse sort", "deployments", "Reverse the sort order",
           show=False),
     _spec("filter_clear", "escape", "clear_filter", "Clear filter", "filter", show=False),

@@ -9,11 +9,13 @@ from textual.widgets import Input
 
 from gitops_tui.present import COLUMNS, STATUS_ICONS
 from gitops_tui.domain.query import Query
+from gitops_tui.domain.textsafe import clean
 from gitops_tui.writer import StageRecord, record
 from gitops_tui.tui.app import GitopsApp, make_app
 from gitops_tui.tui.views.help import HelpScreen
 from gitops_tui.tui.widgets.deployment_table import DeploymentTable
 from gitops_tui.tui.widgets.picker import Picker
+from gitops_tui.tui.widgets.column_layout import HEADERS
 
 from .fakes import (
     NOW,
@@ -184,6 +186,16 @@ async def test_sort_keys_cycle_and_reverse(story: FakeStore) -> None:
         assert not app.index.descending  # a new column sorts ascending (time: newest first)
         services = [d.service or "\uffff" for d in app.index.deployments()]
         assert services == sorted(services)
+        # Every further o takes the next column to the right, as the screen shows them.
+        header = app.table.visible_text()[0]
+        seen = ["state", "service"]
+        for _ in range(12):
+            await pilot.press("o")
+            seen.append(app.index.sort_column or "updated")
+        shown = [key for key in seen[:len(set(seen))]]
+        order = sorted(set(seen), key=lambda k: header.index(HEADERS[k]))
+        assert shown == order, (shown, header)
+        assert seen[len(order)] == "state"  # from the right end back to the first
 
 
 async def test_enter_drills_down_and_esc_goes_back(story: FakeStore) -> None:
@@ -321,6 +333,8 @@ async def test_filter_suggests_fields_and_values(story: FakeStore) -> None:
         ("s", "back", "service:=backend", lambda d: d.service == "backend"),
         ("r", "secu", "ring:=securitybugfix", lambda d: d.ring == "securitybugfix"),
         ("a", "alice", '"author:=alice ng"', lambda d: d.author == "Alice Ng"),
+        ("a", "ang", '"author:=alice ng"', lambda d: d.author == "Alice Ng"),  # fuzzy: a…n…g
+        ("m", "bob", '"merged_by:=bob ruiz"', lambda d: d.merged_by == "Bob Ruiz"),
     ],
 )
 async def test_pickers_add_a_term_from_the_data(story: FakeStore, key, typed, term, check) -> None:
@@ -339,6 +353,23 @@ async def test_pickers_add_a_term_from_the_data(story: FakeStore, key, typed, te
         # picking again replaces the term instead of AND-ing two values
         await pilot.press(key, "escape")
         assert app.index.query_text == term
+
+
+async def test_picker_lists_only_values_present_and_says_when_nothing_matches(story: FakeStore) -> None:
+    app = app_on(story)
+    async with app.run_test(size=WIDE) as pilot:
+        await wait_loaded(pilot)
+        await pilot.press("a")
+        picker = app.screen
+        assert set(picker.values) == {clean(d.author, None) for d in app.index.deployments() if d.author}
+        await pilot.press(*"zzq")
+        await pilot.pause()
+        assert picker.shown == []
+        assert "no value matches 'zzq'" in str(picker.query_one("#picker-none").render())
+        await pilot.press("enter")  # not taken as an author: the picker stays open
+        await pilot.pause()
+        assert app.screen is picker and app.index.query_text == ""
+        await pilot.press("escape")
 
 
 async def test_picker_down_tab_enter(story: FakeStore) -> None:

@@ -20,7 +20,7 @@ from .test_app import WIDE, app_on
 # The public interface: binding id -> default keys (config `keymap:` names these ids).
 PUBLIC_DEFAULTS = {
     "quit": "q", "help": "question_mark", "filter": "slash", "command": "colon",
-    "pick_service": "s", "pick_ring": "r", "pick_author": "a", "poll_now": "ctrl+r",
+    "pick_service": "s", "pick_ring": "r", "pick_author": "a", "pick_merger": "m", "poll_now": "ctrl+r",
     "pause": "space", "back": "escape",
     "cursor_up": "up,k", "cursor_down": "down,j", "page_up": "pageup,ctrl+b",
     "page_down": "pagedown,ctrl+f", "first": "home,g", "last": "end,G", "open": "enter",

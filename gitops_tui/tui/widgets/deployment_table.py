@@ -82,6 +82,7 @@ class DeploymentTable(ScrollView, can_focus=True, inherit_bindings=False):
         self.cursor = 0
         self.empty_message = "Loading…"
         self._lines = RowPainter()
+        self._cycled_to_updated = False
 
     # -- geometry ------------------------------------------------------------------
 
@@ -216,12 +217,15 @@ class DeploymentTable(ScrollView, can_focus=True, inherit_bindings=False):
             self.post_message(self.Opened(key))
 
     def action_sort_next(self) -> None:
-        """Cycle the sort column: Last Updated (the default), then the columns on
-        screen from the left."""
-        columns = ["updated", *(c for c in columns_for(self._content_width()) if c != "updated")]
-        current = self.index.sort_column or "updated"
+        """Cycle the sort column through the columns on screen, left to right from the
+        default order (from the right end back to the first); the header marks it ▲/▼."""
+        columns = list(columns_for(self._content_width()))
+        # The default (Last Updated, unset) comes before the first column, unless the
+        # cycle itself arrived at Last Updated.
+        current = self.index.sort_column or ("updated" if self._cycled_to_updated else None)
         nxt = columns[(columns.index(current) + 1) % len(columns)] if current in columns else columns[0]
         self.index.set_sort(nxt, descending=(nxt == "updated"))
+        self._cycled_to_updated = nxt == "updated"
         self._after_sort()
 
     def action_sort_reverse(self) -> None:
