@@ -406,17 +406,17 @@ async def test_help_lists_every_binding_with_its_current_key(story: FakeStore) -
 
 
 async def test_keymap_from_config_remaps_and_help_follows(story: FakeStore) -> None:
-    app = app_on(story, keymap={"filter": "f", "quit": "x", "sort_next": "ctrl+s"})
+    app = app_on(story, keymap={"filter": "e", "quit": "x", "sort_next": "ctrl+s"})
     async with app.run_test(size=WIDE) as pilot:
         await wait_loaded(pilot)
         await pilot.press("slash")
         assert app.focused is app.table  # / no longer opens the filter
-        await pilot.press("f")
+        await pilot.press("e")
         assert app.focused is app.filter_bar
         await pilot.press("escape", "ctrl+s")
         assert app.index.sort_column == "state"
         rows_ = {r.binding_id: r.keys for r in app.help_rows()}
-        assert rows_["filter"] == "f" and rows_["quit"] == "x" and rows_["sort_next"] == "^s"
+        assert rows_["filter"] == "e" and rows_["quit"] == "x" and rows_["sort_next"] == "^s"
         await pilot.press("x")
         await pilot.pause()
     assert app.return_code == 0
@@ -578,6 +578,34 @@ async def test_scroll_position_is_kept_across_updates() -> None:
         assert table.cursor - table.top_row == screen_row  # same place on the screen
         assert table.top_row == top + 3
         assert rows(app)[0] == first_on_screen  # nothing on screen moved
+        assert "↑ 3 new (g)" in table.visible_text()[0]  # the header says rows came above
+        await pilot.press("g")
+        assert table.cursor == 0 and "new" in rows(app)[0]
+        assert "↑" not in table.visible_text()[0]
+
+
+async def test_at_the_top_or_following_new_rows_show_with_the_cursor_on_top() -> None:
+    store, clock = await image_builds(40, services=4)
+    app = app_on(store)
+    async with app.run_test(size=SMALL) as pilot:
+        await wait_loaded(pilot)
+        table = app.table
+        assert table.cursor == 0
+        for i in range(30):  # more than a screen of new rows
+            await deploy(store, clock, 100 + i, service="new", ring="dev", build=5000 + i,
+                         author="Bob Ruiz", commit=f"{i:07x}", upto="image")
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: len(app.index) == 70, what="new rows")
+        assert table.cursor == 0 and table.top_row == 0
+        assert "5029" in rows(app)[0]  # the newest on top, the cursor with it
+        await pilot.press("down", "down", "f")  # follow: back on top and stays there
+        assert table.cursor == 0 and "follow" in table.visible_text()[0]
+        await pilot.press("down")
+        await deploy(store, clock, 200, service="new", ring="dev", build=6000,
+                     author="Bob Ruiz", commit="6000000", upto="image")
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: len(app.index) == 71, what="one more row")
+        assert table.cursor == 0 and "6000" in rows(app)[0]
 
 
 async def test_changed_row_updates_in_place(story: FakeStore) -> None:

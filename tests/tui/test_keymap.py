@@ -24,7 +24,7 @@ PUBLIC_DEFAULTS = {
     "pause": "space", "back": "escape",
     "cursor_up": "up,k", "cursor_down": "down,j", "page_up": "pageup,ctrl+b",
     "page_down": "pagedown,ctrl+f", "first": "home,g", "last": "end,G", "open": "enter",
-    "sort_next": "o", "sort_reverse": "O",
+    "sort_next": "o", "sort_reverse": "O", "follow": "f",
     "filter_clear": "escape",
     "picker_cancel": "escape", "picker_next": "down", "picker_previous": "up", "picker_complete": "tab",
     "help_close": "escape,question_mark,q", "help_up": "up,k", "help_down": "down,j",
@@ -64,7 +64,8 @@ def test_the_defaults_pass_their_own_check() -> None:
         ({"pause": "?"}, "c.yaml: keymap.pause: key '?' is already bound to help"),  # ? is question_mark
         ({"sort_next": "slash"}, "c.yaml: keymap.sort_next: key 'slash' is already bound to filter"),
         ({"open": "escape"}, "c.yaml: keymap.open: key 'escape' is already bound to back"),
-        ({"filter": "f", "quit": "f"}, "c.yaml: keymap.filter: key 'f' is already bound to quit"),
+        ({"filter": "e", "quit": "e"}, "c.yaml: keymap.filter: key 'e' is already bound to quit"),
+        ({"filter": "f"}, "c.yaml: keymap.filter: key 'f' is already bound to follow"),
         ({"help_up": "j"}, "c.yaml: keymap.help_up: key 'j' is already bound to help_down"),
         ({"filter": "ctrl+q"}, "c.yaml: keymap.filter: key 'ctrl+q' is already bound to Textual's own quit"),
     ],
@@ -78,11 +79,11 @@ def test_a_bad_keymap_is_a_one_line_config_error(keymap: dict[str, str], message
 @pytest.mark.parametrize(
     "keymap",
     [
-        {"filter": "f", "quit": "x", "sort_next": "ctrl+s"},
+        {"filter": "e", "quit": "x", "sort_next": "ctrl+s"},
         {"quit": "x", "open": "q"},  # q is free once quit has moved
         {"help_close": "s"},  # s picks a service, but pickers are off over help
         {"help_up": "o"},  # o sorts the table: another view
-        {"filter": "F, f"},  # spaces around keys are fine, as in Textual
+        {"filter": "E, e"},  # spaces around keys are fine, as in Textual
     ],
 )
 def test_a_good_keymap_passes(keymap: dict[str, str]) -> None:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from rich.cells import cell_len
+from rich.segment import Segment
 from textual import events
 from textual.geometry import Size
 from textual.message import Message
@@ -83,6 +85,8 @@ class DeploymentTable(ScrollView, can_focus=True, inherit_bindings=False):
         self.empty_message = "Loading…"
         self._lines = RowPainter()
         self._cycled_to_updated = False
+        self.follow = False  # f: the cursor stays on the newest row as rows arrive
+        self.new_above = 0  # rows that arrived above the screen, not seen yet
 
     # -- geometry ------------------------------------------------------------------
 
@@ -135,16 +139,24 @@ class DeploymentTable(ScrollView, can_focus=True, inherit_bindings=False):
         """Where the user is, before the index changes (see :meth:`restore`)."""
         return (self.cursor_key, self.cursor, self.top_row)
 
-    def restore(self, anchor: tuple[Key | None, int, int], *, lost_to_top: bool = False) -> None:
+    def restore(self, anchor: tuple[Key | None, int, int], *, lost_to_top: bool = False,
+                live: bool = False) -> None:
         """After the index changed: the cursor back on the same deployment and the
         screen where it was. At the very top, newer rows appear above the cursor while
         it stays on screen; anywhere else the cursor row keeps its place on the screen
         (the scroll offset moves by the rows inserted above it). If the deployment is
         no longer shown, the cursor stays on the same row number (or goes to the top
-        with ``lost_to_top``, as after a new filter)."""
+        with ``lost_to_top``, as after a new filter). A ``live`` update (new data) with
+        the cursor on the first row, or in follow mode, keeps the cursor on the first
+        row, so the newest rows show; else the rows that arrived above the screen are
+        counted for the header's ``↑ N new`` (``g`` goes to them)."""
         key, old_cursor, old_top = anchor
         n = len(self.index)
         row = self.index.row_of(key)
+        if live and (self.follow or old_cursor == 0):
+            row = 0
+        elif live and row is not None and row > old_cursor and old_top > 0:
+            self.new_above += row - old_cursor
         if row is None:
             row = 0 if lost_to_top else min(old_cursor, n - 1)
             if lost_to_top:
@@ -175,6 +187,9 @@ class DeploymentTable(ScrollView, can_focus=True, inherit_bindings=False):
         """The cursor to ``row`` (clamped to the table), scrolled into view."""
         n = len(self.index)
         row = max(0, min(row, n - 1))
+        if row <= 0 and self.new_above:
+            self.new_above = 0  # the new rows are on screen now
+            self.refresh()
         if row == self.cursor:
             return
         self.cursor = row
@@ -210,6 +225,19 @@ class DeploymentTable(ScrollView, can_focus=True, inherit_bindings=False):
         if self.index.finish():  # the last row of a filter still being searched
             self._sync_size()
         self.move_cursor(len(self.index) - 1)
+
+    def action_follow(self) -> None:
+        """f: follow the newest rows (the cursor on the first row as rows arrive), or stop."""
+        self.follow = not self.follow
+        if self.follow:
+            self.move_cursor(0)
+        self.refresh()
+
+    def marker(self) -> str:
+        """What the header's right end says about rows arriving: ``↑ 12 new (g)``, ``follow``."""
+        if self.new_above and not self.follow:
+            return f" ↑ {self.new_above:,} new (g) "
+        return " ↓ follow (f) " if self.follow else ""
 
     def action_open(self) -> None:
         key = self.cursor_key
@@ -297,7 +325,12 @@ class DeploymentTable(ScrollView, can_focus=True, inherit_bindings=False):
         if frame.version != self.index.version:
             self._relayout(frame)
         if y == 0:
-            return lines.header(frame, self.index.sort_column or "updated", self.index.descending)
+            header = lines.header(frame, self.index.sort_column or "updated", self.index.descending)
+            marker = self.marker()
+            if marker and cell_len(marker) < frame.width:
+                header = Strip.join([header.crop(0, frame.width - cell_len(marker)),
+                                     Strip([Segment(marker, frame.cursor)])])
+            return header
         row = self.top_row + y - 1
         n = len(self.index)
         if n == 0 and y == 1:
