@@ -79,7 +79,7 @@ REGISTRY: tuple[KeySpec, ...] = (
     _spec("pause", "space", "pause", "Pause", "global",
           "Pause / resume the display (polling goes on; updates are held)"),
     _spec("back", "escape", "back", "Back", "global",
-          "Leave the view (back), else clear the filter", show=False),
+          "Up one level (journey -> its list -> deployments), else clear the filter", show=False),
     _spec("cursor_up", "up,k", "cursor_up", "Up", "deployments", show=False),
     _spec("cursor_down", "down,j", "cursor_down", "Down", "deployments", show=False),
     _spec("page_up", "pageup,ctrl+b", "page_up", "Page up", "deployments", show=False),

@@ -131,3 +131,13 @@ def test_watch_with_a_bad_keymap_exits_2_in_one_line(tmp_path, keymap: str, expe
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
     assert result.stderr.startswith(f"gitops-tui: config error: {cfg}: {expected}"), result.stderr
     assert result.stdout == ""
+
+
+def test_readme_keys_table_is_what_the_registry_generates() -> None:
+    from helpers import ROOT
+
+    from gitops_tui.tui.keys_doc import replace_table
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "| `m` | `pick_merger` |" in readme and "| `f` | `follow` |" in readme
+    assert replace_table(readme) == readme, "run: python -m gitops_tui.tui.keys_doc --write README.md"
