@@ -25,6 +25,7 @@ PUBLIC_DEFAULTS = {
     "cursor_up": "up,k", "cursor_down": "down,j", "page_up": "pageup,ctrl+b",
     "page_down": "pagedown,ctrl+f", "first": "home,g", "last": "end,G", "open": "enter",
     "sort_next": "o", "sort_reverse": "O", "follow": "f",
+    "scroll_left": "h,left", "scroll_right": "l,right", "wide": "w",
     "filter_clear": "escape",
     "picker_cancel": "escape", "picker_next": "down", "picker_previous": "up", "picker_complete": "tab",
     "help_close": "escape,question_mark,q", "help_up": "up,k", "help_down": "down,j",

@@ -23,7 +23,7 @@ from textual.strip import Strip
 from gitops_tui.domain.timefmt import utcnow
 from gitops_tui.index.table import Key, TableModel
 from gitops_tui.tui.bindings import bindings_for
-from gitops_tui.tui.widgets.column_layout import columns_for
+from gitops_tui.tui.widgets.column_layout import MARKER_ROOM, visible_columns
 from gitops_tui.tui.widgets.row_painter import STATUS_CLASSES, Frame, RowPainter
 
 
@@ -86,6 +86,8 @@ class DeploymentTable(ScrollView, can_focus=True, inherit_bindings=False):
         self._lines = RowPainter()
         self._cycled_to_updated = False
         self.follow = False  # f: the cursor stays on the newest row as rows arrive
+        self.h_offset = 0  # h/l: columns scrolled past (see column_layout.visible_columns)
+        self.wide = False  # w: every column at its full width, in screen order
         self.new_above = 0  # rows that arrived above the screen, not seen yet
 
     # -- geometry ------------------------------------------------------------------
@@ -233,11 +235,51 @@ class DeploymentTable(ScrollView, can_focus=True, inherit_bindings=False):
             self.move_cursor(0)
         self.refresh()
 
+    def columns(self) -> tuple[tuple[str, ...], int, int]:
+        """``(columns shown, hidden left, hidden right)`` at this width and scroll; when
+        some are hidden, in a width that leaves the header room to say so."""
+        width = self._content_width()
+        found = visible_columns(width, self.h_offset, self.wide)
+        if found[1] or found[2]:
+            found = visible_columns(width - MARKER_ROOM, self.h_offset, self.wide)
+        return found
+
+    def _layout_width(self) -> int:
+        """The cells the columns get: all, less the marker's room when some are hidden."""
+        _, left, right = self.columns()
+        return self._content_width() - (MARKER_ROOM if left or right else 0)
+
+    def _scroll_columns(self, step: int) -> None:
+        _, left, right = self.columns()
+        if (step < 0 and left) or (step > 0 and right):
+            self.h_offset = left + step
+            self._invalidate()
+
+    def action_scroll_left(self) -> None:
+        self._scroll_columns(-1)
+
+    def action_scroll_right(self) -> None:
+        self._scroll_columns(1)
+
+    def action_toggle_wide(self) -> None:
+        """w: every column at full width in screen order (h/l reach the rest), or back."""
+        self.wide = not self.wide
+        self.h_offset = 0
+        self._invalidate()
+
     def marker(self) -> str:
-        """What the header's right end says about rows arriving: ``↑ 12 new (g)``, ``follow``."""
+        """What the header's right end says: hidden columns (``← 1 · 3 more → h/l``),
+        rows arrived above (``↑ 12 new (g)``), ``follow``."""
+        parts = []
+        _, left, right = self.columns()
+        if left or right:
+            sides = ([f"← {left}"] if left else []) + ([f"{right} more →"] if right else [])
+            parts.append(" · ".join(sides) + " h/l")
         if self.new_above and not self.follow:
-            return f" ↑ {self.new_above:,} new (g) "
-        return " ↓ follow (f) " if self.follow else ""
+            parts.append(f"↑ {self.new_above:,} new (g)")
+        elif self.follow:
+            parts.append("↓ follow (f)")
+        return f" {' │ '.join(parts)} " if parts else ""
 
     def action_open(self) -> None:
         key = self.cursor_key
@@ -247,7 +289,7 @@ class DeploymentTable(ScrollView, can_focus=True, inherit_bindings=False):
     def action_sort_next(self) -> None:
         """Cycle the sort column through the columns on screen, left to right from the
         default order (from the right end back to the first); the header marks it ▲/▼."""
-        columns = list(columns_for(self._content_width()))
+        columns = list(self.columns()[0])
         # The default (Last Updated, unset) comes before the first column, unless the
         # cycle itself arrived at Last Updated.
         current = self.index.sort_column or ("updated" if self._cycled_to_updated else None)
@@ -314,8 +356,8 @@ class DeploymentTable(ScrollView, can_focus=True, inherit_bindings=False):
     def _relayout(self, frame: Frame) -> None:
         top, rows = self.top_row, self.page_rows
         sample = self.index.window(top, top + rows) + self.index.window(0, 60)
-        self._lines.relayout(frame, columns_for(self._content_width()), self.index.sort_column or "updated",
-                             sample, self.index.version)
+        self._lines.relayout(frame, self.columns()[0], self.index.sort_column or "updated",
+                             sample, self.index.version, self._layout_width())
 
     def render_line(self, y: int) -> Strip:
         lines = self._lines
