@@ -74,6 +74,9 @@ class Navigation:
         elif view == "detail" and self.detail_key is not None:
             self.query_one(DetailView).show(self.index.get(self.detail_key), snapshot.clusters, now)
 
+    def on_rings_view_opened(self, message: RingsView.Opened) -> None:
+        self.on_deployment_table_opened(message)  # type: ignore[arg-type]
+
     def on_deployment_table_opened(self, message: DeploymentTable.Opened) -> None:
         self.detail_key = message.key
         self._view_version.pop("detail", None)

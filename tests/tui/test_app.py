@@ -803,3 +803,23 @@ async def test_a_filter_still_searching_says_so_instead_of_no_match(story: FakeS
                 assert "No deployment matches the filter" in line_1(app)
             await pilot.press("escape")
             await pilot.pause()
+
+
+async def test_rings_cursor_enter_opens_the_cell_and_esc_returns(story: FakeStore) -> None:
+    app = app_on(story)
+    async with app.run_test(size=SMALL) as pilot:
+        await wait_loaded(pilot)
+        await pilot.press("colon", *"rings", "enter")
+        await pilot.pause()
+        rings = app.query_one("#rings")
+        assert app.view == "rings" and rings.pos == (0, 0)
+        await pilot.press("j", "j", "l")  # frontend, MASTER
+        assert rings.pos == (2, 1)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.view == "detail" and "frontend → MASTER" in screen_text(app)
+        assert app.view_stack == ["deployments", "rings", "detail"]
+        await pilot.press("escape")  # up one level: the rings, cursor where it was
+        assert app.view == "rings" and rings.pos == (2, 1)
+        await pilot.press("escape")
+        assert app.view == "deployments"

@@ -241,6 +241,10 @@ def test_80x24_rings_lag_since_and_esc_goes_up(tmp_path: Path, tmux: Tmux) -> No
     screen = tmux.wait_for(lambda s: ":rings" in s and "⚠ behind DEV" in s, "the rings view")
     assert "since just now" in screen or re.search(r"since \d+s ago", screen), screen
     assert "in 0s" not in screen and "ahead" not in screen  # times written just now, never "in 0s"
+    tmux.keys("j", "j", "l", "Enter")  # the cursor to frontend × MASTER, then its journey
+    tmux.wait_for(lambda s: "frontend → MASTER" in s and "Timeline" in s, "the cell's journey")
+    tmux.keys("Escape")  # up one level: back to the rings
+    tmux.wait_for(lambda s: ":rings" in s and "⚠ behind DEV" in s, "the rings again")
     tmux.keys(":", "clusters", "Enter")
     tmux.wait_for(lambda s: ":clusters" in s, "the clusters view")
     tmux.keys("Escape")  # up one level: home, not back to rings

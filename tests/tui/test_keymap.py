@@ -26,6 +26,8 @@ PUBLIC_DEFAULTS = {
     "page_down": "pagedown,ctrl+f", "first": "home,g", "last": "end,G", "open": "enter",
     "sort_next": "o", "sort_reverse": "O", "follow": "f",
     "scroll_left": "h,left", "scroll_right": "l,right", "wide": "w",
+    "rings_up": "up,k", "rings_down": "down,j", "rings_left": "left,h", "rings_right": "right,l",
+    "rings_open": "enter",
     "filter_clear": "escape",
     "picker_cancel": "escape", "picker_next": "down", "picker_previous": "up", "picker_complete": "tab",
     "help_close": "escape,question_mark,q", "help_up": "up,k", "help_down": "down,j",
