@@ -88,6 +88,7 @@ class Config:
     poll_interval: float = 5.0
     keymap: Mapping[str, str] = field(default_factory=dict)
     theme: str = "dark"
+    ring_lag_grace_s: float = 3600.0  # a ring lags only once behind its upstream this long
     source: Path | None = None  # the file it came from, if any
 
 
@@ -231,7 +232,7 @@ class _Validator:
         "kind", "path", "connection_string", "account_name", "account_key", "sas_token",
         "endpoint", "table", "partition", "timeout",
     }
-    _TOP_KEYS = {"store", "poll_interval", "keymap", "theme"}
+    _TOP_KEYS = {"store", "poll_interval", "keymap", "theme", "ring_lag_grace"}
 
     def __init__(self, path: Path, env: Mapping[str, str]) -> None:
         self.path = path
@@ -252,9 +253,10 @@ class _Validator:
         theme = self.string(data, "theme", "theme") or "dark"
         if theme not in THEMES:
             raise self.fail("theme", f"unknown theme {_show(theme)} (expected one of {', '.join(THEMES)})")
+        grace = self.duration(data.get("ring_lag_grace", 3600.0), "ring_lag_grace")
         return Config(
             store=store, poll_interval=interval, keymap=self.keymap(data.get("keymap")), theme=theme,
-            source=self.path,
+            ring_lag_grace_s=grace, source=self.path,
         )
 
     def store(self, data: dict[Any, Any]) -> StoreConfig:

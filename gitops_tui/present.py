@@ -47,6 +47,29 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("Synced Clusters", "clusters"),
 )
 NARROW = ("state", "service", "ring", "image", "metadata", "pr", "manifest", "updated")
+# Which columns stay when a table is too narrow for all: the first ones here, then the
+# next that fit (the TUI table and `get --output table` drop from the end).
+COLUMN_PRIORITY: tuple[str, ...] = (
+    "state", "service", "ring", "updated", "author",
+    "image", "metadata", "pr", "manifest", "merged_by", "clusters",
+)
+
+
+def fit_columns(widths: dict[str, int], width: int, order: tuple[str, ...] | None = None) -> tuple[str, ...]:
+    """The columns of ``widths`` (key -> cells it needs) that fit ``width`` cells with one
+    space between them, taken in :data:`COLUMN_PRIORITY` order (or ``order``) up to the
+    first that does not fit, returned in screen (``COLUMNS``) order; the first always stays."""
+    taken: list[str] = []
+    used = -1
+    for key in order or COLUMN_PRIORITY:
+        if key not in widths:
+            continue
+        if taken and used + 1 + widths[key] > width:
+            break
+        taken.append(key)
+        used += 1 + widths[key]
+    screen = [k for _, k in COLUMNS]
+    return tuple(sorted(taken, key=screen.index))
 
 
 def status_label(status: str) -> str:

@@ -12,9 +12,11 @@ compared with its upstream ring, by this rule (``vocab.RING_ORDER``):
 - any other ring (a feature ring such as ``securitybugfix``) has no upstream: it is
   shown after the known rings, in the order it was first seen (its earliest last update),
   and never marked;
-- a ring is marked *behind* when it runs a different image whose build time (image
+- a ring is *behind* when it runs a different image whose build time (image
   stage finish, else start, else the deployment's first stage start, else its last
-  update) is older than the image its upstream ring runs.
+  update) is older than the image its upstream ring runs; *since* the upstream ring
+  started running that image (its last update). :meth:`RingCell.lagging` marks it
+  only once that is longer ago than a grace (``ring_lag_grace`` in the config).
 """
 
 from __future__ import annotations
@@ -47,6 +49,14 @@ class RingCell:
     running: Deployment | None = None  # newest succeeded
     latest: Deployment | None = None  # newest of any status
     behind: str | None = None  # the upstream ring it lags, if it does
+    behind_since: datetime | None = None  # when that upstream ring got the newer image
+
+    def lagging(self, now: datetime, grace_s: float) -> bool:
+        """Behind its upstream for longer than ``grace_s`` seconds at ``now``."""
+        if self.behind is None:
+            return False
+        since = self.behind_since or EPOCH
+        return (now - since).total_seconds() > grace_s
 
 
 @dataclass(slots=True)
@@ -102,6 +112,7 @@ def ring_matrix(deployments: Iterable[Deployment]) -> RingMatrix:
                 mine, theirs = cell.running, upstream.running
                 if mine.image_tag != theirs.image_tag and image_time(mine) < image_time(theirs):
                     cell.behind = upstream.ring
+                    cell.behind_since = theirs.updated_at
             upstream = cell
     return RingMatrix(services, rings, cells)
 

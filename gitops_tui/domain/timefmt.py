@@ -51,10 +51,11 @@ def iso_or_none(value: datetime | None) -> str | None:
 
 
 def format_duration(seconds: float | None) -> str:
-    """``45s``, ``12m05s``, ``3h02m``, ``2d04h``; ``-`` when unknown."""
+    """``45s``, ``12m05s``, ``3h02m``, ``2d04h``; ``-`` when unknown (never negative: a
+    span that ends before it starts, clock skew, is ``0s``)."""
     if seconds is None:
         return "-"
-    total = int(round(seconds))
+    total = max(0, int(round(seconds)))
     if total < 60:
         return f"{total}s"
     minutes, secs = divmod(total, 60)
@@ -67,13 +68,19 @@ def format_duration(seconds: float | None) -> str:
     return f"{days}d{hours:02d}h"
 
 
+# A time at most this far ahead of the clock is clock skew between writers and us:
+# shown as "just now". Further ahead it is marked as skewed, never as a negative age.
+SKEW_TOLERANCE_S = 300.0
+
+
 def relative(when: datetime | None, now: datetime) -> str:
-    """``just now``, ``5m ago``, ``3h ago``, ``2d ago``; ``-`` when unknown."""
+    """``just now``, ``5m ago``, ``3h ago``, ``2d ago``; ``-`` when unknown. A time up
+    to :data:`SKEW_TOLERANCE_S` ahead is ``just now``; further ahead ``2h ahead (skew)``."""
     if when is None:
         return "-"
     seconds = (now - when).total_seconds()
-    if seconds < 0:
-        return "in " + format_duration(-seconds)
+    if seconds < -SKEW_TOLERANCE_S:
+        return format_duration(-seconds) + " ahead (skew)"
     if seconds < 10:
         return "just now"
     if seconds < 60:

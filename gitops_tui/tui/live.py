@@ -116,7 +116,7 @@ class LiveUpdates:
         self.snapshot = snapshot
         table.empty_message = self._empty_message()
         table.set_now(self.clock())
-        table.restore(anchor)
+        table.restore(anchor, live=True)
         self._refresh_view()
         if first_full and not self._froze_gc:
             # Everything loaded is long-lived: move it out of the cyclic GC's reach so

@@ -1,7 +1,9 @@
 """Views and the view stack (k9s style), and the help screen.
 
 deployments is home; rings and clusters are reached with ``:``, the journey of one
-deployment with ``enter``; ``esc`` goes back down the stack. ``?`` lists every binding
+deployment with ``enter``. The stack is a path, not a history: ``esc`` goes up one
+level (journey → the list it was opened from → deployments); jumping to a view with
+``:`` starts the path again from deployments. ``?`` lists every binding
 from :mod:`gitops_tui.tui.bindings` with the keys it has now (after the keymap).
 """
 
@@ -38,10 +40,17 @@ class Navigation:
         return self.view_stack[-1]
 
     def show_view(self, name: str, *, push: bool = True) -> None:
+        """``name`` on screen; ``push``: one level below the view on screen (a journey
+        opened from a list), else the stack is ``deployments`` then ``name``."""
         if name == "deployments":
             self.view_stack = ["deployments"]
-        elif push and self.view != name:
-            self.view_stack.append(name)
+        elif not push:
+            pass
+        elif name == "detail":
+            if self.view != "detail":
+                self.view_stack.append(name)
+        else:
+            self.view_stack = ["deployments", name]
         self.query_one(ContentSwitcher).current = name
         self._refresh_view()
         self.query_one(f"#{name}").focus()
@@ -59,11 +68,14 @@ class Navigation:
             return
         self._view_version[view] = state
         if view == "rings":
-            self.query_one(RingsView).show(self.index.ring_matrix(), now)
+            self.query_one(RingsView).show(self.index.ring_matrix(), now, self.config.ring_lag_grace_s)
         elif view == "clusters":
             self.query_one(ClustersView).show(self.index.cluster_summaries(snapshot.clusters), now)
         elif view == "detail" and self.detail_key is not None:
             self.query_one(DetailView).show(self.index.get(self.detail_key), snapshot.clusters, now)
+
+    def on_rings_view_opened(self, message: RingsView.Opened) -> None:
+        self.on_deployment_table_opened(message)  # type: ignore[arg-type]
 
     def on_deployment_table_opened(self, message: DeploymentTable.Opened) -> None:
         self.detail_key = message.key

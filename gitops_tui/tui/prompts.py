@@ -1,4 +1,4 @@
-"""The prompts: the ``/`` filter line, the ``s`` ``r`` ``a`` pickers and the ``:`` line.
+"""The prompts: the ``/`` filter line, the ``s`` ``r`` ``a`` ``m`` pickers and the ``:`` line.
 
 Typing in the filter line filters at once on the first rows; the rest of a long search
 is finished in slices once the typing pauses, so no key waits for a whole search.
@@ -105,7 +105,7 @@ class Prompts:
             if value:
                 self.set_filter(with_value(self.index.query_text, field, value))
 
-        self.push_screen(Picker(f"{field}:", values, allow_free=True), done)
+        self.push_screen(Picker(f"{field}:", values, allow_free=False), done)
 
     def action_command(self) -> None:
         def done(value: str | None) -> None:

@@ -9,11 +9,13 @@ from textual.widgets import Input
 
 from gitops_tui.present import COLUMNS, STATUS_ICONS
 from gitops_tui.domain.query import Query
+from gitops_tui.domain.textsafe import clean
 from gitops_tui.writer import StageRecord, record
 from gitops_tui.tui.app import GitopsApp, make_app
 from gitops_tui.tui.views.help import HelpScreen
 from gitops_tui.tui.widgets.deployment_table import DeploymentTable
 from gitops_tui.tui.widgets.picker import Picker
+from gitops_tui.tui.widgets.column_layout import HEADERS
 
 from .fakes import (
     NOW,
@@ -73,15 +75,31 @@ async def test_home_shows_the_peers_columns_newest_first(story: FakeStore) -> No
         assert app.focused is app.table  # AUTO_FOCUS: keys go to the table at once
 
 
-async def test_80_columns_show_the_narrow_set(story: FakeStore) -> None:
+async def test_80_columns_show_the_priority_columns_and_scroll_to_the_rest(story: FakeStore) -> None:
     app = app_on(story)
     async with app.run_test(size=SMALL) as pilot:
         await wait_loaded(pilot)
         header = app.table.visible_text()[0]
-        assert header.startswith("State") and "Service" in header and "Ring" in header
-        assert "Author" not in header and "Merged By" not in header and "Synced" not in header
+        for title in ("State", "Service", "Ring", "Author", "Last Updated"):  # the priorities
+            assert title in header, header
+        assert "Merged By" not in header and "Synced" not in header
+        assert "more → h/l" in header  # says columns are hidden, and how to reach them
         assert all(len(line) <= 80 for line in screen_text(app).splitlines())
         assert "● OK" in screen_text(app)
+        seen = set()
+        for _ in range(12):
+            await pilot.press("l")
+            header = app.table.visible_text()[0]
+            assert header.startswith("State") and "Service" in header  # pinned
+            seen |= {title for title, _ in COLUMNS if title[:6] in header}
+        assert {"Merged By", "Synced Clusters", "Ready to Deploy"} <= seen
+        assert "← " in header and "more →" not in header  # the right end reached
+        await pilot.press("left", "h")
+        assert "← " in app.table.visible_text()[0]
+        await pilot.press("w")  # wide: full widths, screen order from the left
+        header = app.table.visible_text()[0]
+        assert app.table.wide and header.startswith("State") and "more → h/l" in header
+        assert all(len(line) <= 80 for line in screen_text(app).splitlines())
 
 
 async def image_builds(count: int, services: int) -> tuple[FakeStore, FrozenClock]:
@@ -184,6 +202,16 @@ async def test_sort_keys_cycle_and_reverse(story: FakeStore) -> None:
         assert not app.index.descending  # a new column sorts ascending (time: newest first)
         services = [d.service or "\uffff" for d in app.index.deployments()]
         assert services == sorted(services)
+        # Every further o takes the next column to the right, as the screen shows them.
+        header = app.table.visible_text()[0]
+        seen = ["state", "service"]
+        for _ in range(12):
+            await pilot.press("o")
+            seen.append(app.index.sort_column or "updated")
+        shown = [key for key in seen[:len(set(seen))]]
+        order = sorted(set(seen), key=lambda k: header.index(HEADERS[k]))
+        assert shown == order, (shown, header)
+        assert seen[len(order)] == "state"  # from the right end back to the first
 
 
 async def test_enter_drills_down_and_esc_goes_back(story: FakeStore) -> None:
@@ -242,7 +270,8 @@ async def test_colon_jumps_between_views_with_completion(story: FakeStore) -> No
         text = screen_text(app)
         assert "EAST-US" in text and "WEST-US" in text and "Not synced yet: 2" in text
         await pilot.press("escape")
-        assert app.view == "rings"  # esc goes back one view
+        assert app.view == "deployments"  # esc goes up one level, not back through history
+        assert app.view_stack == ["deployments"]
         await pilot.press("colon", *"deployments", "enter")
         await pilot.pause()
         assert app.view == "deployments" and app.view_stack == ["deployments"]
@@ -320,6 +349,8 @@ async def test_filter_suggests_fields_and_values(story: FakeStore) -> None:
         ("s", "back", "service:=backend", lambda d: d.service == "backend"),
         ("r", "secu", "ring:=securitybugfix", lambda d: d.ring == "securitybugfix"),
         ("a", "alice", '"author:=alice ng"', lambda d: d.author == "Alice Ng"),
+        ("a", "ang", '"author:=alice ng"', lambda d: d.author == "Alice Ng"),  # fuzzy: a…n…g
+        ("m", "bob", '"merged_by:=bob ruiz"', lambda d: d.merged_by == "Bob Ruiz"),
     ],
 )
 async def test_pickers_add_a_term_from_the_data(story: FakeStore, key, typed, term, check) -> None:
@@ -338,6 +369,23 @@ async def test_pickers_add_a_term_from_the_data(story: FakeStore, key, typed, te
         # picking again replaces the term instead of AND-ing two values
         await pilot.press(key, "escape")
         assert app.index.query_text == term
+
+
+async def test_picker_lists_only_values_present_and_says_when_nothing_matches(story: FakeStore) -> None:
+    app = app_on(story)
+    async with app.run_test(size=WIDE) as pilot:
+        await wait_loaded(pilot)
+        await pilot.press("a")
+        picker = app.screen
+        assert set(picker.values) == {clean(d.author, None) for d in app.index.deployments() if d.author}
+        await pilot.press(*"zzq")
+        await pilot.pause()
+        assert picker.shown == []
+        assert "no value matches 'zzq'" in str(picker.query_one("#picker-none").render())
+        await pilot.press("enter")  # not taken as an author: the picker stays open
+        await pilot.pause()
+        assert app.screen is picker and app.index.query_text == ""
+        await pilot.press("escape")
 
 
 async def test_picker_down_tab_enter(story: FakeStore) -> None:
@@ -374,17 +422,17 @@ async def test_help_lists_every_binding_with_its_current_key(story: FakeStore) -
 
 
 async def test_keymap_from_config_remaps_and_help_follows(story: FakeStore) -> None:
-    app = app_on(story, keymap={"filter": "f", "quit": "x", "sort_next": "ctrl+s"})
+    app = app_on(story, keymap={"filter": "e", "quit": "x", "sort_next": "ctrl+s"})
     async with app.run_test(size=WIDE) as pilot:
         await wait_loaded(pilot)
         await pilot.press("slash")
         assert app.focused is app.table  # / no longer opens the filter
-        await pilot.press("f")
+        await pilot.press("e")
         assert app.focused is app.filter_bar
         await pilot.press("escape", "ctrl+s")
         assert app.index.sort_column == "state"
         rows_ = {r.binding_id: r.keys for r in app.help_rows()}
-        assert rows_["filter"] == "f" and rows_["quit"] == "x" and rows_["sort_next"] == "^s"
+        assert rows_["filter"] == "e" and rows_["quit"] == "x" and rows_["sort_next"] == "^s"
         await pilot.press("x")
         await pilot.pause()
     assert app.return_code == 0
@@ -546,6 +594,34 @@ async def test_scroll_position_is_kept_across_updates() -> None:
         assert table.cursor - table.top_row == screen_row  # same place on the screen
         assert table.top_row == top + 3
         assert rows(app)[0] == first_on_screen  # nothing on screen moved
+        assert "↑ 3 new (g)" in table.visible_text()[0]  # the header says rows came above
+        await pilot.press("g")
+        assert table.cursor == 0 and "new" in rows(app)[0]
+        assert "↑" not in table.visible_text()[0]
+
+
+async def test_at_the_top_or_following_new_rows_show_with_the_cursor_on_top() -> None:
+    store, clock = await image_builds(40, services=4)
+    app = app_on(store)
+    async with app.run_test(size=SMALL) as pilot:
+        await wait_loaded(pilot)
+        table = app.table
+        assert table.cursor == 0
+        for i in range(30):  # more than a screen of new rows
+            await deploy(store, clock, 100 + i, service="new", ring="dev", build=5000 + i,
+                         author="Bob Ruiz", commit=f"{i:07x}", upto="image")
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: len(app.index) == 70, what="new rows")
+        assert table.cursor == 0 and table.top_row == 0
+        assert app.index.at(0).commit == f"{29:07x}"  # the newest on top, the cursor with it
+        await pilot.press("down", "down", "f")  # follow: back on top and stays there
+        assert table.cursor == 0 and "follow" in table.visible_text()[0]
+        await pilot.press("down")
+        await deploy(store, clock, 200, service="new", ring="dev", build=6000,
+                     author="Bob Ruiz", commit="6000000", upto="image")
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: len(app.index) == 71, what="one more row")
+        assert table.cursor == 0 and app.index.at(0).commit == "6000000"
 
 
 async def test_changed_row_updates_in_place(story: FakeStore) -> None:
@@ -727,3 +803,23 @@ async def test_a_filter_still_searching_says_so_instead_of_no_match(story: FakeS
                 assert "No deployment matches the filter" in line_1(app)
             await pilot.press("escape")
             await pilot.pause()
+
+
+async def test_rings_cursor_enter_opens_the_cell_and_esc_returns(story: FakeStore) -> None:
+    app = app_on(story)
+    async with app.run_test(size=SMALL) as pilot:
+        await wait_loaded(pilot)
+        await pilot.press("colon", *"rings", "enter")
+        await pilot.pause()
+        rings = app.query_one("#rings")
+        assert app.view == "rings" and rings.pos == (0, 0)
+        await pilot.press("j", "j", "l")  # frontend, MASTER
+        assert rings.pos == (2, 1)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.view == "detail" and "frontend → MASTER" in screen_text(app)
+        assert app.view_stack == ["deployments", "rings", "detail"]
+        await pilot.press("escape")  # up one level: the rings, cursor where it was
+        assert app.view == "rings" and rings.pos == (2, 1)
+        await pilot.press("escape")
+        assert app.view == "deployments"

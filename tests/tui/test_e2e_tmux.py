@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -143,3 +144,142 @@ def test_real_process_in_tmux_filters_and_quits(tmp_path: Path, tmux: Tmux) -> N
         time.sleep(0.1)
     assert exit_file.exists(), f"the process did not end after q; the screen was:\n{tmux.screen()}"
     assert exit_file.read_text().strip() == "0"
+
+
+# -- issue 11: the on-call engineer's terminal at 80x24 ---------------------------------
+
+
+def start_app(tmp_path: Path, tmux: Tmux, width: int = 80, height: int = 24, extra: str = "") -> Path:
+    """The real app in a ``width``×``height`` pane on the seeded story; returns the db."""
+    db = tmp_path / "telemetry.db"
+    seed(db)
+    config = tmp_path / "gitops-tui.yaml"
+    config.write_text("store:\n  kind: sqlite\n  path: telemetry.db\n  partition: trivia\npoll_interval: 500ms\n" + extra)
+    command = (
+        "unset COLUMNS LINES; "
+        f"cd {shlex.quote(str(ROOT))} && "
+        f"{shlex.quote(sys.executable)} -m gitops_tui --config {shlex.quote(str(config))}"
+    )
+    tmux.run("new-session", "-d", "-s", tmux.session, "-x", str(width), "-y", str(height),
+             "-e", "TERM=xterm-256color", "sh", "-c", command)
+    tmux.wait_for(lambda s: "11/11 deployments" in s and "● OK" in s, "the full load")
+    return db
+
+
+def header_line(screen: str) -> str:
+    return next(line for line in screen.splitlines() if line.startswith("State"))
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40), (200, 50)], ids=["80x24", "120x40", "200x50"])
+def test_every_view_fits_the_terminal(tmp_path: Path, tmux: Tmux, size: tuple[int, int]) -> None:
+    width, height = size
+    start_app(tmp_path, tmux, width, height)
+    screen = tmux.screen()
+    header = header_line(screen)
+    for title in ("State", "Service", "Ring", "Author", "Last Updated"):
+        assert title in header, screen
+    assert ("more → h/l" in header) == (width < 160), header
+    for view, expect in (("rings", "SECURITYBUGFIX"), ("clusters", "WEST-US")):
+        tmux.keys(":", view, "Enter")
+        screen = tmux.wait_for(lambda s: f":{view}" in s and expect[:6] in s, f"the {view} view")
+        assert all(len(line) <= width for line in screen.splitlines())
+        tmux.keys(":", "deployments", "Enter")
+        tmux.wait_for(lambda s: ":deployments" in s, "home")
+
+
+def test_80x24_columns_scroll_sideways_and_wide(tmp_path: Path, tmux: Tmux) -> None:
+    start_app(tmp_path, tmux)
+    assert "Merged By" not in tmux.screen()
+    tmux.keys("l", "l", "l", "Right")
+    screen = tmux.wait_for(lambda s: "Merged By" in header_line(s), "the hidden columns scrolled in")
+    assert header_line(screen).startswith("State") and "← 4" in header_line(screen)
+    tmux.keys("h", "h", "Left", "Left")
+    tmux.wait_for(lambda s: "← " not in header_line(s) and "Ring" in header_line(s), "scrolled back")
+    tmux.keys("w")  # wide: full widths in screen order, so fewer at once; l reaches the rest
+    tmux.wait_for(lambda s: "Author" not in header_line(s) and "8 more →" in header_line(s), "wide")
+    tmux.keys("l")
+    tmux.wait_for(lambda s: "Author" in header_line(s) and "← 1" in header_line(s), "wide, scrolled")
+
+
+def test_80x24_sort_esc_pickers_and_journey(tmp_path: Path, tmux: Tmux) -> None:
+    start_app(tmp_path, tmux)
+    tmux.keys("o")
+    screen = tmux.wait_for(lambda s: "State ▲" in header_line(s), "sorted on the first column")
+    tmux.keys("o")
+    tmux.wait_for(lambda s: "Service ▲" in header_line(s), "the next column on screen")
+    # pickers: only values present, fuzzy, and a miss says so
+    tmux.keys("m")
+    tmux.keys("zzq", literal=True)
+    tmux.wait_for(lambda s: "no value matches 'zzq'" in s, "the picker's miss")
+    tmux.keys("BSpace", "BSpace", "BSpace")
+    tmux.keys("bbr", literal=True)  # fuzzy: b…b r
+    tmux.keys("Enter")
+    tmux.wait_for(lambda s: 'merged_by:=bob ruiz' in s, "the merger picked")
+    tmux.keys("Escape")
+    tmux.wait_for(lambda s: "11/11 deployments" in s, "filter cleared")
+    # the manual HLD edit explained; esc up one level, :deployments resets
+    tmux.keys("/")
+    tmux.keys("7001", literal=True)
+    tmux.keys("Enter")
+    # the table has the keys again once its own footer hint is back
+    tmux.wait_for(lambda s: "1/11 deployments" in s and "⏎ Details" in s, "the manual edit found")
+    tmux.keys("Enter")
+    try:
+        screen = tmux.wait_for(lambda s: "Manual HLD edit:" in s, "the journey", timeout=4)
+    except AssertionError:  # under load an enter right after the filter closed was lost once in 3 runs
+        tmux.keys("Enter")
+        screen = tmux.wait_for(lambda s: "Manual HLD edit:" in s, "the journey")
+    assert "by hand" in screen and "(p3)" in screen
+    tmux.keys("Escape")
+    tmux.wait_for(lambda s: ":deployments" in s and "Manual HLD edit:" not in s, "back to the list")
+
+
+def test_80x24_rings_lag_since_and_esc_goes_up(tmp_path: Path, tmux: Tmux) -> None:
+    # The seeded rows were all written just now: a grace of 1s makes MASTER's lag real.
+    start_app(tmp_path, tmux, extra="ring_lag_grace: 1s\n")
+    tmux.keys(":", "rings", "Enter")
+    screen = tmux.wait_for(lambda s: ":rings" in s and "⚠ behind DEV" in s, "the rings view")
+    assert "since just now" in screen or re.search(r"since \d+s ago", screen), screen
+    assert "in 0s" not in screen and "ahead" not in screen  # times written just now, never "in 0s"
+    tmux.keys("j", "j", "l", "Enter")  # the cursor to frontend × MASTER, then its journey
+    tmux.wait_for(lambda s: "frontend → MASTER" in s and "Timeline" in s, "the cell's journey")
+    tmux.keys("Escape")  # up one level: back to the rings
+    tmux.wait_for(lambda s: ":rings" in s and "⚠ behind DEV" in s, "the rings again")
+    tmux.keys(":", "clusters", "Enter")
+    tmux.wait_for(lambda s: ":clusters" in s, "the clusters view")
+    tmux.keys("Escape")  # up one level: home, not back to rings
+    tmux.wait_for(lambda s: ":deployments" in s and "State" in s, "home")
+
+
+def test_80x24_new_rows_show_on_top_or_are_announced(tmp_path: Path, tmux: Tmux) -> None:
+    db = start_app(tmp_path, tmux)
+
+    def add(n: int, first: int) -> None:
+        async def go() -> None:
+            store = SqliteStore(StoreConfig(path=db, partition="trivia"))
+            await store.open(create=False)
+            try:
+                from .fakes import deploy
+
+                clock = FrozenClock(T0)
+                for i in range(first, first + n):
+                    await deploy(store, clock, 5000 + i, service=f"new{i}", ring="dev", build=9000 + i,
+                                 author="Zoe Quinn", commit=f"{i:07x}", upto="image")
+            finally:
+                await store.close()
+
+        asyncio.run(go())
+
+    add(25, 0)  # more than a screen, the cursor on the first row: they show, cursor on top
+    screen = tmux.wait_for(lambda s: "36/36 deployments" in s, "the new rows")
+    first = next(line for line in screen.splitlines() if line[:1] in "✔✘▶‖⊘?")
+    assert "new24" in first, screen
+    tmux.keys("G")  # down the list: the top is off screen, new rows there are announced
+    tmux.wait_for(lambda s: "new0 " in s, "the last row")
+    add(4, 100)
+    screen = tmux.wait_for(lambda s: "40/40 deployments" in s, "more rows")
+    assert "↑ 4 new (g)" in screen, screen
+    tmux.keys("g")
+    screen = tmux.wait_for(lambda s: "↑ 4 new" not in s, "jumped to them")
+    first = next(line for line in screen.splitlines() if line[:1] in "✔✘▶‖⊘?")
+    assert "new103" in first, screen

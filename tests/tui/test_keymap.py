@@ -20,11 +20,14 @@ from .test_app import WIDE, app_on
 # The public interface: binding id -> default keys (config `keymap:` names these ids).
 PUBLIC_DEFAULTS = {
     "quit": "q", "help": "question_mark", "filter": "slash", "command": "colon",
-    "pick_service": "s", "pick_ring": "r", "pick_author": "a", "poll_now": "ctrl+r",
+    "pick_service": "s", "pick_ring": "r", "pick_author": "a", "pick_merger": "m", "poll_now": "ctrl+r",
     "pause": "space", "back": "escape",
     "cursor_up": "up,k", "cursor_down": "down,j", "page_up": "pageup,ctrl+b",
     "page_down": "pagedown,ctrl+f", "first": "home,g", "last": "end,G", "open": "enter",
-    "sort_next": "o", "sort_reverse": "O",
+    "sort_next": "o", "sort_reverse": "O", "follow": "f",
+    "scroll_left": "h,left", "scroll_right": "l,right", "wide": "w",
+    "rings_up": "up,k", "rings_down": "down,j", "rings_left": "left,h", "rings_right": "right,l",
+    "rings_open": "enter",
     "filter_clear": "escape",
     "picker_cancel": "escape", "picker_next": "down", "picker_previous": "up", "picker_complete": "tab",
     "help_close": "escape,question_mark,q", "help_up": "up,k", "help_down": "down,j",
@@ -64,7 +67,8 @@ def test_the_defaults_pass_their_own_check() -> None:
         ({"pause": "?"}, "c.yaml: keymap.pause: key '?' is already bound to help"),  # ? is question_mark
         ({"sort_next": "slash"}, "c.yaml: keymap.sort_next: key 'slash' is already bound to filter"),
         ({"open": "escape"}, "c.yaml: keymap.open: key 'escape' is already bound to back"),
-        ({"filter": "f", "quit": "f"}, "c.yaml: keymap.filter: key 'f' is already bound to quit"),
+        ({"filter": "e", "quit": "e"}, "c.yaml: keymap.filter: key 'e' is already bound to quit"),
+        ({"filter": "f"}, "c.yaml: keymap.filter: key 'f' is already bound to follow"),
         ({"help_up": "j"}, "c.yaml: keymap.help_up: key 'j' is already bound to help_down"),
         ({"filter": "ctrl+q"}, "c.yaml: keymap.filter: key 'ctrl+q' is already bound to Textual's own quit"),
     ],
@@ -78,11 +82,11 @@ def test_a_bad_keymap_is_a_one_line_config_error(keymap: dict[str, str], message
 @pytest.mark.parametrize(
     "keymap",
     [
-        {"filter": "f", "quit": "x", "sort_next": "ctrl+s"},
+        {"filter": "e", "quit": "x", "sort_next": "ctrl+s"},
         {"quit": "x", "open": "q"},  # q is free once quit has moved
         {"help_close": "s"},  # s picks a service, but pickers are off over help
         {"help_up": "o"},  # o sorts the table: another view
-        {"filter": "F, f"},  # spaces around keys are fine, as in Textual
+        {"filter": "E, e"},  # spaces around keys are fine, as in Textual
     ],
 )
 def test_a_good_keymap_passes(keymap: dict[str, str]) -> None:
@@ -130,3 +134,13 @@ def test_watch_with_a_bad_keymap_exits_2_in_one_line(tmp_path, keymap: str, expe
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
     assert result.stderr.startswith(f"gitops-tui: config error: {cfg}: {expected}"), result.stderr
     assert result.stdout == ""
+
+
+def test_readme_keys_table_is_what_the_registry_generates() -> None:
+    from helpers import ROOT
+
+    from gitops_tui.tui.keys_doc import replace_table
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "| `m` | `pick_merger` |" in readme and "| `f` | `follow` |" in readme
+    assert replace_table(readme) == readme, "run: python -m gitops_tui.tui.keys_doc --write README.md"

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from gitops_tui.index.journey import JourneyIndex
 from gitops_tui.domain.overview import cluster_summaries, ring_matrix
 from gitops_tui.domain.vocab import ring_rank
+from gitops_tui.tui.views.rings import render_rings
 
 from .fakes import story_store
 
@@ -33,6 +36,18 @@ async def test_ring_matrix_marks_a_ring_behind_its_upstream() -> None:
     assert front_dev.latest == front_dev.running  # build 108 has no ring yet (image stage only)
     assert front_master.running.image_tag == "frontend-dev-101"
     assert front_master.behind == "dev"
+    since = front_master.behind_since
+    assert since == front_dev.running.updated_at  # dev got the newer image then
+    # A lag only after the grace (ring_lag_grace, default 1h): dev is always a bit ahead.
+    assert not front_master.lagging(since + timedelta(minutes=59), 3600)
+    assert front_master.lagging(since + timedelta(minutes=61), 3600)
+    assert not matrix.cell("frontend", "dev").lagging(since + timedelta(days=9), 3600)
+    shown = render_rings(matrix, since + timedelta(hours=3), 3600).columns[2]._cells  # the MASTER column
+    master_text = "\n".join(str(c) for c in shown)
+    assert "⚠ behind DEV" in master_text and "since 3h ago" in master_text
+    shown = render_rings(matrix, since + timedelta(minutes=10), 3600).columns[2]._cells
+    master_text = "\n".join(str(c) for c in shown)
+    assert "⚠" not in master_text and "DEV newer 10m ago" in master_text
     back_master = matrix.cell("backend", "master")
     assert back_master.behind is None  # same image as dev runs
     bug = matrix.cell("backend", "securitybugfix")

@@ -21,8 +21,16 @@ def test_example_config_is_valid_and_documents_every_key():
     assert config.poll_interval == 5.0
     text = (ROOT / "config.example.yaml").read_text()
     for key in ("kind", "path", "connection_string", "account_name", "account_key", "sas_token",
-                "endpoint", "table", "partition", "timeout", "poll_interval", "theme", "keymap"):
+                "endpoint", "table", "partition", "timeout", "poll_interval", "theme", "keymap", "ring_lag_grace"):
         assert f"{key}:" in text
+    assert config.ring_lag_grace_s == 3600.0
+
+
+def test_ring_lag_grace_is_a_validated_duration(tmp_path):
+    assert load_config(write(tmp_path / "a.yaml", "ring_lag_grace: 30m\n"), env={}).ring_lag_grace_s == 1800.0
+    assert load_config(write(tmp_path / "b.yaml", "theme: dark\n"), env={}).ring_lag_grace_s == 3600.0
+    with pytest.raises(ConfigError, match=r"b.yaml: ring_lag_grace: must be a positive duration"):
+        load_config(write(tmp_path / "b.yaml", "ring_lag_grace: soon\n"), env={})
 
 
 def test_discovery_order(tmp_path):

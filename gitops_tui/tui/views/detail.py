@@ -77,6 +77,14 @@ def render_deployment(d: Deployment, clusters: Iterable[ClusterSync], now: datet
     title.append(clean((d.ring or "no ring").upper(), 40), style="bold")
     if d.manual_hld_edit:
         title.append("  (manual HLD edit)", style="yellow")
+    manual = Text()
+    if d.manual_hld_edit:
+        manual = Text(
+            "Manual HLD edit: someone committed to the HLD repository by hand, so no image "
+            "was built and no approval PR opened; this journey starts at manifest generation "
+            "(p3).",
+            style="yellow",
+        )
 
     facts = _grid()
     facts.add_row("Deployment", Text(f"{clean(d.id, 40)} · partition {clean(d.partition, 80)}"))
@@ -167,7 +175,7 @@ def render_deployment(d: Deployment, clusters: Iterable[ClusterSync], now: datet
             Text(when(c.synced_at, now)),
         )
 
-    parts: list[RenderableType] = [title, facts, _section("Who to contact"), who, _section("Change"), change,
+    parts: list[RenderableType] = [title, *([manual] if manual else []), facts, _section("Who to contact"), who, _section("Change"), change,
                                    _section("Timeline"), timeline]
     if links:
         parts.append(Text("Links", style="dim"))

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from rich.cells import cell_len
+from rich.segment import Segment
 from textual import events
 from textual.geometry import Size
 from textual.message import Message
@@ -21,7 +23,7 @@ from textual.strip import Strip
 from gitops_tui.domain.timefmt import utcnow
 from gitops_tui.index.table import Key, TableModel
 from gitops_tui.tui.bindings import bindings_for
-from gitops_tui.tui.widgets.column_layout import columns_for
+from gitops_tui.tui.widgets.column_layout import MARKER_ROOM, visible_columns
 from gitops_tui.tui.widgets.row_painter import STATUS_CLASSES, Frame, RowPainter
 
 
@@ -82,6 +84,11 @@ class DeploymentTable(ScrollView, can_focus=True, inherit_bindings=False):
         self.cursor = 0
         self.empty_message = "Loading…"
         self._lines = RowPainter()
+        self._cycled_to_updated = False
+        self.follow = False  # f: the cursor stays on the newest row as rows arrive
+        self.h_offset = 0  # h/l: columns scrolled past (see column_layout.visible_columns)
+        self.wide = False  # w: every column at its full width, in screen order
+        self.new_above = 0  # rows that arrived above the screen, not seen yet
 
     # -- geometry ------------------------------------------------------------------
 
@@ -134,16 +141,24 @@ class DeploymentTable(ScrollView, can_focus=True, inherit_bindings=False):
         """Where the user is, before the index changes (see :meth:`restore`)."""
         return (self.cursor_key, self.cursor, self.top_row)
 
-    def restore(self, anchor: tuple[Key | None, int, int], *, lost_to_top: bool = False) -> None:
+    def restore(self, anchor: tuple[Key | None, int, int], *, lost_to_top: bool = False,
+                live: bool = False) -> None:
         """After the index changed: the cursor back on the same deployment and the
         screen where it was. At the very top, newer rows appear above the cursor while
         it stays on screen; anywhere else the cursor row keeps its place on the screen
         (the scroll offset moves by the rows inserted above it). If the deployment is
         no longer shown, the cursor stays on the same row number (or goes to the top
-        with ``lost_to_top``, as after a new filter)."""
+        with ``lost_to_top``, as after a new filter). A ``live`` update (new data) with
+        the cursor on the first row, or in follow mode, keeps the cursor on the first
+        row, so the newest rows show; else the rows that arrived above the screen are
+        counted for the header's ``↑ N new`` (``g`` goes to them)."""
         key, old_cursor, old_top = anchor
         n = len(self.index)
         row = self.index.row_of(key)
+        if live and (self.follow or old_cursor == 0):
+            row = 0
+        elif live and row is not None and row > old_cursor and old_top > 0:
+            self.new_above += row - old_cursor
         if row is None:
             row = 0 if lost_to_top else min(old_cursor, n - 1)
             if lost_to_top:
@@ -174,6 +189,9 @@ class DeploymentTable(ScrollView, can_focus=True, inherit_bindings=False):
         """The cursor to ``row`` (clamped to the table), scrolled into view."""
         n = len(self.index)
         row = max(0, min(row, n - 1))
+        if row <= 0 and self.new_above:
+            self.new_above = 0  # the new rows are on screen now
+            self.refresh()
         if row == self.cursor:
             return
         self.cursor = row
@@ -210,18 +228,74 @@ class DeploymentTable(ScrollView, can_focus=True, inherit_bindings=False):
             self._sync_size()
         self.move_cursor(len(self.index) - 1)
 
+    def action_follow(self) -> None:
+        """f: follow the newest rows (the cursor on the first row as rows arrive), or stop."""
+        self.follow = not self.follow
+        if self.follow:
+            self.move_cursor(0)
+        self.refresh()
+
+    def columns(self) -> tuple[tuple[str, ...], int, int]:
+        """``(columns shown, hidden left, hidden right)`` at this width and scroll; when
+        some are hidden, in a width that leaves the header room to say so."""
+        width = self._content_width()
+        found = visible_columns(width, self.h_offset, self.wide)
+        if found[1] or found[2]:
+            found = visible_columns(width - MARKER_ROOM, self.h_offset, self.wide)
+        return found
+
+    def _layout_width(self) -> int:
+        """The cells the columns get: all, less the marker's room when some are hidden."""
+        _, left, right = self.columns()
+        return self._content_width() - (MARKER_ROOM if left or right else 0)
+
+    def _scroll_columns(self, step: int) -> None:
+        _, left, right = self.columns()
+        if (step < 0 and left) or (step > 0 and right):
+            self.h_offset = left + step
+            self._invalidate()
+
+    def action_scroll_left(self) -> None:
+        self._scroll_columns(-1)
+
+    def action_scroll_right(self) -> None:
+        self._scroll_columns(1)
+
+    def action_toggle_wide(self) -> None:
+        """w: every column at full width in screen order (h/l reach the rest), or back."""
+        self.wide = not self.wide
+        self.h_offset = 0
+        self._invalidate()
+
+    def marker(self) -> str:
+        """What the header's right end says: hidden columns (``← 1 · 3 more → h/l``),
+        rows arrived above (``↑ 12 new (g)``), ``follow``."""
+        parts = []
+        _, left, right = self.columns()
+        if left or right:
+            sides = ([f"← {left}"] if left else []) + ([f"{right} more →"] if right else [])
+            parts.append(" · ".join(sides) + " h/l")
+        if self.new_above and not self.follow:
+            parts.append(f"↑ {self.new_above:,} new (g)")
+        elif self.follow:
+            parts.append("↓ follow (f)")
+        return f" {' │ '.join(parts)} " if parts else ""
+
     def action_open(self) -> None:
         key = self.cursor_key
         if key is not None:
             self.post_message(self.Opened(key))
 
     def action_sort_next(self) -> None:
-        """Cycle the sort column: Last Updated (the default), then the columns on
-        screen from the left."""
-        columns = ["updated", *(c for c in columns_for(self._content_width()) if c != "updated")]
-        current = self.index.sort_column or "updated"
+        """Cycle the sort column through the columns on screen, left to right from the
+        default order (from the right end back to the first); the header marks it ▲/▼."""
+        columns = list(self.columns()[0])
+        # The default (Last Updated, unset) comes before the first column, unless the
+        # cycle itself arrived at Last Updated.
+        current = self.index.sort_column or ("updated" if self._cycled_to_updated else None)
         nxt = columns[(columns.index(current) + 1) % len(columns)] if current in columns else columns[0]
         self.index.set_sort(nxt, descending=(nxt == "updated"))
+        self._cycled_to_updated = nxt == "updated"
         self._after_sort()
 
     def action_sort_reverse(self) -> None:
@@ -282,8 +356,8 @@ class DeploymentTable(ScrollView, can_focus=True, inherit_bindings=False):
     def _relayout(self, frame: Frame) -> None:
         top, rows = self.top_row, self.page_rows
         sample = self.index.window(top, top + rows) + self.index.window(0, 60)
-        self._lines.relayout(frame, columns_for(self._content_width()), self.index.sort_column or "updated",
-                             sample, self.index.version)
+        self._lines.relayout(frame, self.columns()[0], self.index.sort_column or "updated",
+                             sample, self.index.version, self._layout_width())
 
     def render_line(self, y: int) -> Strip:
         lines = self._lines
@@ -293,7 +367,12 @@ class DeploymentTable(ScrollView, can_focus=True, inherit_bindings=False):
         if frame.version != self.index.version:
             self._relayout(frame)
         if y == 0:
-            return lines.header(frame, self.index.sort_column or "updated", self.index.descending)
+            header = lines.header(frame, self.index.sort_column or "updated", self.index.descending)
+            marker = self.marker()
+            if marker and cell_len(marker) < frame.width:
+                header = Strip.join([header.crop(0, frame.width - cell_len(marker)),
+                                     Strip([Segment(marker, frame.cursor)])])
+            return header
         row = self.top_row + y - 1
         n = len(self.index)
         if n == 0 and y == 1:

@@ -1,6 +1,7 @@
 """A small completion prompt: type to narrow a list, ``enter`` picks, ``esc`` cancels.
 
-Used by ``s`` ``r`` ``a`` (pick a service, ring or author from the values in the data)
+Used by ``s`` ``r`` ``a`` ``m`` (pick a service, ring, author or merger from the values
+in the data: only those; typed text that matches none says so)
 and by ``:`` (jump to a view). Values from the data are shown as ``Text`` objects, so
 a service called ``[bold]x`` is shown as typed, never interpreted. The picker offers,
 completes and returns each value as it is shown (:func:`~gitops_tui.domain.textsafe.clean`):
@@ -25,8 +26,30 @@ from gitops_tui.tui.widgets.clean_input import CleanInput
 MAX_OPTIONS = 200
 
 
+def _subsequence(typed: str, value: str) -> bool:
+    it = iter(value)
+    return all(ch in it for ch in typed)
+
+
+def narrow(values: list[str], typed: str) -> list[str]:
+    """The values ``typed`` matches, best first: those it starts, then contains, then
+    fuzzy ones (its letters in order: ``adl`` finds ``ada lovelace``); case-insensitive."""
+    lowered = typed.lower().strip()
+    starts, contains, fuzzy = [], [], []
+    for v in values:
+        low = v.lower()
+        if low.startswith(lowered):
+            starts.append(v)
+        elif lowered in low:
+            contains.append(v)
+        elif _subsequence(lowered.replace(" ", ""), low):
+            fuzzy.append(v)
+    return starts + contains + fuzzy
+
+
 class Picker(ModalScreen[str | None]):
-    """Returns the picked value (or the typed text if nothing matches), None if cancelled."""
+    """Returns the picked value, None if cancelled; with ``allow_free`` the typed text
+    when nothing matches, else (the data pickers) only a listed value."""
 
     AUTO_FOCUS = "Input"
 
@@ -39,6 +62,7 @@ class Picker(ModalScreen[str | None]):
         margin-top: 2; border: round $accent; background: $surface; padding: 0 1;
     }
     Picker #picker-hint { color: $text-muted; }
+    Picker #picker-none { color: $text-warning; }
     Picker Input { border: none; height: 1; padding: 0; background: $boost; }
     Picker Input:focus { border: none; }
     Picker OptionList { height: auto; max-height: 14; border: none; padding: 0; }
@@ -61,20 +85,23 @@ class Picker(ModalScreen[str | None]):
             field.cursor_blink = False  # no redraws twice a second over ssh
             yield field
             yield OptionList(id="picker-options")
+            yield Label("", id="picker-none")
 
     def on_mount(self) -> None:
         self._narrow(self.prompt)
 
     def _narrow(self, typed: str) -> None:
-        lowered = typed.lower().strip()
-        starts = [v for v in self.values if v.lower().startswith(lowered)]
-        contains = [v for v in self.values if lowered in v.lower() and v not in starts]
-        self.shown = (starts + contains)[:MAX_OPTIONS]
+        self.shown = narrow(self.values, typed)[:MAX_OPTIONS]
         options = self.query_one(OptionList)
         options.clear_options()
         options.add_options([Option(Text(clean(v, 120))) for v in self.shown])
         if self.shown:
             options.highlighted = 0
+        none = self.query_one("#picker-none", Label)
+        none.display = not self.shown
+        if not self.shown:
+            what = "no value" if not self.allow_free else "nothing listed"
+            none.update(Text(f"{what} matches {clean(typed.strip(), 60)!r}", style="italic"))
 
     def on_key(self, event: events.Key) -> None:
         """Keys typed right after the one that opened the picker reach the screen
@@ -103,7 +130,7 @@ class Picker(ModalScreen[str | None]):
         elif self.allow_free and typed.strip():
             self.dismiss(typed.strip())
         else:
-            self.app.bell()
+            self.app.bell()  # the line under the input already says nothing matches
 
     def action_move(self, step: int) -> None:
         options = self.query_one(OptionList)

@@ -93,10 +93,10 @@ class RowPainter:
         return values
 
     def relayout(self, frame: Frame, columns: tuple[str, ...], sorted_on: str,
-                 sample: list[Deployment], version: int) -> None:
+                 sample: list[Deployment], version: int, width: int | None = None) -> None:
         """Column widths from the content of ``sample`` (the rows on screen and the
         first rows) for ``version`` of the index; cached strips stay valid if the
-        widths did not change."""
+        widths did not change. ``width``: the cells to lay out in (default: all)."""
         natural = {c: cell_len(HEADERS[c]) + (2 if c == sorted_on else 0) for c in columns}
         now = frame.now
         for entry in sample:
@@ -105,7 +105,7 @@ class RowPainter:
                 length = cell_len(values[c])
                 if length > natural[c]:
                     natural[c] = length
-        layout = layout_columns(columns, natural, frame.width)
+        layout = layout_columns(columns, natural, frame.width if width is None else width)
         if layout != frame.layout:
             frame.layout = layout
             self._strips.clear()
