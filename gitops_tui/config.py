@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
+from gitops_tui.provider_config import ProvidersConfig, provider_settings
 
 CONFIG_ENV = "GITOPS_TUI_CONFIG"
 LOCAL_NAME = "gitops-tui.yaml"
@@ -89,6 +90,7 @@ class Config:
     keymap: Mapping[str, str] = field(default_factory=dict)
     theme: str = "dark"
     source: Path | None = None  # the file it came from, if any
+    providers: ProvidersConfig = field(default_factory=ProvidersConfig)
 
 
 def _connection_parts(conn: str | None) -> dict[str, str]:
@@ -231,7 +233,7 @@ class _Validator:
         "kind", "path", "connection_string", "account_name", "account_key", "sas_token",
         "endpoint", "table", "partition", "timeout",
     }
-    _TOP_KEYS = {"store", "poll_interval", "keymap", "theme"}
+    _TOP_KEYS = {"store", "poll_interval", "keymap", "theme", "providers", "pipelines"}
 
     def __init__(self, path: Path, env: Mapping[str, str]) -> None:
         self.path = path
@@ -254,7 +256,7 @@ class _Validator:
             raise self.fail("theme", f"unknown theme {_show(theme)} (expected one of {', '.join(THEMES)})")
         return Config(
             store=store, poll_interval=interval, keymap=self.keymap(data.get("keymap")), theme=theme,
-            source=self.path,
+            source=self.path, providers=provider_settings(self, data),
         )
 
     def store(self, data: dict[Any, Any]) -> StoreConfig:
