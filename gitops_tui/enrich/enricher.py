@@ -159,6 +159,8 @@ def _columns(found: list[Target], answers: dict[Want, Any]) -> Row:
             if not isinstance(answer, ProviderError) and answer:
                 out.update({k: v for k, v in answer.items() if v})
             continue
+        # Every stage column, None where unanswered: a later answer replaces an earlier one.
+        out.update({t.pid + k: None for k in ("Status", "StartedAt", "FinishedAt", "Url", "Error")})
         out[t.pid + "Source"] = t.want[0]
         if t.want[1] == "timeline" and not isinstance(answer, ProviderError):
             stages = answer["stages"]
