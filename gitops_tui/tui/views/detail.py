@@ -144,8 +144,15 @@ def render_deployment(d: Deployment, clusters: Iterable[ClusterSync], now: datet
             Text(_hms(stage.finished_at)),
             Text(took_text),
         )
-        if stage.url:
-            links.append(Text(f"  {STAGE_TITLES[name]}: ", style="dim") + Text(clean(stage.url, 300)))
+        # Where the result came from, its link, and why it is unknown (enrichment).
+        if stage.url or stage.source or stage.error:
+            line = Text(f"  {STAGE_TITLES[name]}: ", style="dim")
+            if stage.source:
+                line.append(f"[{clean(stage.source, 20)}] ", style="dim")
+            line.append(clean(stage.url, 300) if stage.url else "")
+            if stage.error:
+                line.append(("  " if stage.url else "") + "unknown: " + clean(stage.error, 200), style="yellow")
+            links.append(line)
 
     sync = Table(box=None, padding=(0, 1), show_edge=False, header_style="dim")
     for header in ("", "Cluster", "Runs this?", "Cluster is at", "Synced"):
