@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import urlsplit
 
 from gitops_tui.domain.rows import Row, row_key
 from gitops_tui.enrich.cache import Cache
@@ -46,9 +47,11 @@ class Enricher:
                 self._providers[name] = kind(config, self._client(config.url, kind.auth_headers(config)))
 
     def _client(self, base: str, headers: dict[str, str]) -> HostClient:
-        probe = HostClient(base, headers, self.settings.max_concurrency, self.stats)
         # One client per host; its token is that host's provider's only.
-        return self._clients.setdefault(probe.host, probe)
+        host = (urlsplit(base).hostname or "").lower()
+        if host not in self._clients:
+            self._clients[host] = HostClient(base, headers, self.settings.max_concurrency, self.stats)
+        return self._clients[host]
 
     def progress(self) -> str | None:
         """``enriching 120/900`` while a pass runs, else the rate limit if any."""
