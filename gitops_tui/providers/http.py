@@ -42,7 +42,8 @@ class HostClient:
         """The decoded JSON at ``url`` (a 304 answers from the remembered body)."""
         for attempt in range(MAX_RETRIES + 1):
             async with self._limit:
-                await self._stats.wait_for(self.host)
+                if not await self._stats.wait_for(self.host):
+                    raise ProviderError("rate-limited: the host asked to wait (not asked again yet)")
                 response = await self._send(url)
             if response.status_code in (429, 503) or _rate_limited(response):
                 wait = _retry_after(response)
@@ -66,7 +67,7 @@ class HostClient:
                 raise ProviderError("timed out") from None
             except httpx.HTTPError as exc:
                 raise ProviderError(f"connection failed ({type(exc).__name__})") from None
-            if not response.is_redirect:
+            if response.status_code not in (301, 302, 303, 307, 308):
                 return response
             target = urljoin(url, response.headers.get("location", ""))
             if (urlsplit(target).hostname or "").lower() != self.host:
@@ -102,11 +103,15 @@ class Stats:
     def rate_limited(self, host: str, wait: float) -> None:
         self.limited_until[host] = max(self.limited_until.get(host, 0.0), time.time() + wait)
 
-    async def wait_for(self, host: str) -> None:
-        """Hold a request while its host said to back off (never hammer)."""
+    async def wait_for(self, host: str) -> bool:
+        """Hold a request while its host said to back off (never hammer); False when the
+        wait is too long to hold it (the request is not sent)."""
         delay = self.limited_until.get(host, 0.0) - time.time()
-        if 0 < delay <= MAX_WAIT_S:
+        if delay > MAX_WAIT_S:
+            return False
+        if delay > 0:
             await asyncio.sleep(delay)
+        return True
 
     def rate_limit_text(self) -> str | None:
         """``rate-limited until 14:05`` while any host said so, else None."""

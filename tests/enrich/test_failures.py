@@ -134,3 +134,37 @@ def test_github_and_gitlab_from_their_recorded_responses(tmp_path):
     assert (d_gh.author, d_gh.pr_state, d_gh.merged_by) == ("Edaena Salinas", "merged", gh_pr["merged_by"]["login"])
     assert (d_gl.stages[0].status, d_gl.stages[0].source) == ("succeeded", "gitlab")
     assert gh_auth == {f"Bearer {TOKEN}"} and gl_tokens == {"other"}  # each token to its own host
+
+
+def test_a_long_retry_after_gives_up_and_the_status_says_until_when(tmp_path):
+    from gitops_tui.enrich.enricher import Enricher
+
+    with ProviderServer() as server:
+        server.json(f"{API}/build/builds", {}, status=429, headers={"Retry-After": "600"})
+        server.json(f"{API}/release/deployments", {}, status=403, headers={"X-RateLimit-Remaining": "0",
+                                                                         "Retry-After": "900"})
+        enricher = Enricher(azdo(server.url()), Cache(tmp_path / "c.json"))
+        facts = asyncio.run(enricher.facts([ROW]))[("p", "r1")]
+        asked = [p.split("?")[0] for p, _ in server.requests]
+        # Now the host said to wait: nothing more is sent to it until then.
+        again = asyncio.run(enricher.facts([{**ROW, "RowKey": "r2", "p1": "8"}]))[("p", "r2")]
+        assert len(server.requests) == len(asked)
+    assert facts["p1Error"] == "HTTP 429: rate-limited" and facts["p2Error"] == "HTTP 403: rate-limited"
+    assert len(asked) == len(set(asked)) == 3  # each asked once: a wait beyond a minute is not waited
+    assert again["p1Error"].startswith("rate-limited")
+    assert enricher.progress().startswith("rate-limited until ")
+
+
+async def test_conditional_requests_send_the_etag_back():
+    with ProviderServer() as server:
+        def etagged(q, h):
+            if h.get("if-none-match") == '"v1"':
+                return 304, {"ETag": '"v1"'}, b""
+            return 200, {"ETag": '"v1"'}, {"value": [1]}
+        server.routes["/x"] = etagged
+        client = http.HostClient(server.url(), {}, 2, http.Stats())
+        first = await client.get_json(server.url() + "/x")
+        second = await client.get_json(server.url() + "/x")
+        await client.aclose()
+    assert first == second == {"value": [1]}
+    assert [h.get("if-none-match") for _, h in server.requests] == [None, '"v1"']
