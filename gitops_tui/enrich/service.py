@@ -25,7 +25,7 @@ class EnrichmentService:
         self.enricher = Enricher(settings, cache if cache is not None else Cache())
         self._pending: set[Key] = set()
         self._in_flight: set[Key] = set()  # rows with a stage a provider called running
-        self._all = self._loaded = False
+        self._all = self._loaded = self._adding = False
         self._task: asyncio.Task[None] | None = None
         self.passes = 0
         monitor.subscribe(self._on_update)
@@ -40,7 +40,7 @@ class EnrichmentService:
         return self.enricher.progress()
 
     def _on_update(self, update: Update) -> None:
-        if not update.snapshot.loaded:
+        if not update.snapshot.loaded or self._adding:
             return
         if not self._loaded:  # the first whole table: every row
             self._loaded = self._all = True
@@ -63,7 +63,11 @@ class EnrichmentService:
             self._in_flight = {k for k, f in facts.items() if "started" in (f.get("p1Status"), f.get("p2Status"), f.get("p3Status"))}
             fresh = {k: f for k, f in facts.items() if self._changes(k, f)}
             if fresh:
-                self.monitor.add_facts(fresh)
+                self._adding = True  # (its publication is our own: no pass for it)
+                try:
+                    self.monitor.add_facts(fresh)
+                finally:
+                    self._adding = False
         if self.enricher.cache is not None:
             for warning in self.enricher.cache.warnings:
                 log.warning("%s", warning)
