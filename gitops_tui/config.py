@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
+from gitops_tui.provider_config import ProvidersConfig, provider_settings
 
 CONFIG_ENV = "GITOPS_TUI_CONFIG"
 LOCAL_NAME = "gitops-tui.yaml"
@@ -90,6 +91,7 @@ class Config:
     theme: str = "dark"
     ring_lag_grace_s: float = 3600.0  # a ring lags only once behind its upstream this long
     source: Path | None = None  # the file it came from, if any
+    providers: ProvidersConfig = field(default_factory=ProvidersConfig)
 
 
 def _connection_parts(conn: str | None) -> dict[str, str]:
@@ -232,7 +234,7 @@ class _Validator:
         "kind", "path", "connection_string", "account_name", "account_key", "sas_token",
         "endpoint", "table", "partition", "timeout",
     }
-    _TOP_KEYS = {"store", "poll_interval", "keymap", "theme", "ring_lag_grace"}
+    _TOP_KEYS = {"store", "poll_interval", "keymap", "theme", "ring_lag_grace", "providers", "pipelines"}
 
     def __init__(self, path: Path, env: Mapping[str, str]) -> None:
         self.path = path
@@ -256,7 +258,7 @@ class _Validator:
         grace = self.duration(data.get("ring_lag_grace", 3600.0), "ring_lag_grace")
         return Config(
             store=store, poll_interval=interval, keymap=self.keymap(data.get("keymap")), theme=theme,
-            ring_lag_grace_s=grace, source=self.path,
+            ring_lag_grace_s=grace, source=self.path, providers=provider_settings(self, data),
         )
 
     def store(self, data: dict[Any, Any]) -> StoreConfig:

@@ -247,12 +247,13 @@ class Monitor:
         Returns the update published, or None when nothing changed (or a load runs:
         the load applies them when it ends).
         """
+        previous = {key: self._facts.get(key, {}) for key in facts}
         for key, columns in facts.items():
             self._facts[key] = {**self._facts.get(key, {}), **columns}
         if not self.loaded or self.loading:
             return None
         generation = self.index.generation
-        changed = self._apply_facts(facts.keys())
+        changed = self._apply_facts(facts.keys(), previous)
         if self.index.generation == generation:
             return None
         self.snapshot = self.index.snapshot(changed=changed)
@@ -262,7 +263,7 @@ class Monitor:
         """The facts overlaid on ``key`` so far (empty if none)."""
         return self._facts.get(key, {})
 
-    def _apply_facts(self, keys) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    def _apply_facts(self, keys, previous=None) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
         rows = []
         for key in keys:
             facts = self._facts.get(key)
@@ -273,6 +274,9 @@ class Monitor:
                 if "PartitionKey" not in facts or "RowKey" not in facts:
                     continue  # (its row has not arrived yet)
                 row = {}
+            if previous and (old := previous.get(key)):
+                # A fact that changed (a stage finished) replaces the value it filled in.
+                row = {k: v for k, v in row.items() if not (k in old and old[k] == v != facts.get(k))}
             merged = overlay(row, facts)
             if merged != row:
                 rows.append(merged)

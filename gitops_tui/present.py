@@ -146,6 +146,8 @@ def to_json(d: Deployment, now: datetime | None = None) -> dict[str, Any]:
                 "url": s.url,
                 "started_at": iso_or_none(s.started_at),
                 "finished_at": iso_or_none(s.finished_at),
+                "source": s.source,
+                "error": s.error,
             }
             for s in d.stages
         ],

@@ -24,6 +24,8 @@ class Stage:
     url: str | None = None
     started_at: datetime | None = None
     finished_at: datetime | None = None
+    source: str | None = None  # "record", a provider name, or None (nobody said)
+    error: str | None = None  # why it is unknown, when a provider could not tell
 
     @property
     def duration_s(self) -> float | None:

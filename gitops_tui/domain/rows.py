@@ -24,8 +24,11 @@ BEDROCK_COLUMNS: tuple[str, ...] = (
 # What we add. Bedrock readers ignore unknown columns, so these make our rows complete
 # without any provider API while staying readable by Spektate and `bedrock deployment get`.
 STAGE_EXTRA_SUFFIXES: tuple[str, ...] = ("Status", "StartedAt", "FinishedAt", "Url")
+# Where a stage's result came from (a provider name; absent: ``record`` if it has a
+# status) and why it is unknown: filled by enrichment, never written by ``record``.
+STAGE_FACT_SUFFIXES: tuple[str, ...] = ("Source", "Error")
 EXTENSION_COLUMNS: tuple[str, ...] = tuple(
-    f"{pid}{suffix}" for pid in ("p1", "p2", "p3") for suffix in STAGE_EXTRA_SUFFIXES
+    f"{pid}{suffix}" for pid in ("p1", "p2", "p3") for suffix in STAGE_EXTRA_SUFFIXES + STAGE_FACT_SUFFIXES
 ) + (
     "author", "authorEmail", "prState", "prTitle", "mergedBy", "kind", "cluster", "syncedAt",
     # The source table's Timestamp, kept on import because a store sets its own.

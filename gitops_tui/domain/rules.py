@@ -51,6 +51,7 @@ def stages_of(row: Row) -> tuple[Stage, ...]:
         run_id, recorded = text(row.get(pid)), text(row.get(pid + "Status"))
         if run_id is None and recorded is None:
             continue
+        source = text(row.get(pid + "Source")) or ("record" if recorded else None)
         stages.append(Stage(
             name=name,
             status=RECORDED_TO_STATUS.get(recorded.lower(), UNKNOWN) if recorded else UNKNOWN,
@@ -58,6 +59,8 @@ def stages_of(row: Row) -> tuple[Stage, ...]:
             url=text(row.get(pid + "Url")),
             started_at=parse_iso(text(row.get(pid + "StartedAt"))),
             finished_at=parse_iso(text(row.get(pid + "FinishedAt"))),
+            source=source,
+            error=text(row.get(pid + "Error")),
         ))
     return tuple(stages)
 

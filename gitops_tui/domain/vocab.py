@@ -34,6 +34,10 @@ RECORDED_TO_STATUS: dict[str, str] = {
 RECORDED_STATUS_ALIASES: dict[str, str] = {
     "started": "started", "start": "started", "running": "started", "inprogress": "started",
     "in_progress": "started", "pending": "started", "queued": "started",
+    # Provider spellings (Azure DevOps builds/releases, GitLab pipelines).
+    "notstarted": "started", "created": "started", "manual": "started", "scheduled": "started",
+    "preparing": "started", "waiting_for_resource": "started", "undeployed": "started",
+    "partiallysucceeded": "succeeded", "partiallydeployed": "succeeded",
     "succeeded": "succeeded", "success": "succeeded", "successful": "succeeded",
     "passed": "succeeded", "ok": "succeeded", "succeededwithissues": "succeeded",
     "failed": "failed", "failure": "failed", "error": "failed", "errored": "failed",

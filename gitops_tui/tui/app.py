@@ -26,6 +26,7 @@ from gitops_tui.domain.model import Snapshot
 from gitops_tui.domain.textsafe import clean
 from gitops_tui.domain.timefmt import utcnow
 from gitops_tui.index.table import TableModel
+from gitops_tui.enrich.service import EnrichmentService
 from gitops_tui.monitor import Monitor, PollStatus, Update
 from gitops_tui.tui.bindings import bindings_for, check_keymap
 from gitops_tui.tui.idle_gc import IdleCollector
@@ -90,6 +91,8 @@ class GitopsApp(LiveUpdates, Navigation, Prompts, App[None]):
         self.keymap = dict(config.keymap)
         if self.keymap:
             self.set_keymap(self.keymap)
+        # Providers fill legacy rows in the background (subscribed before the views).
+        self.enrichment = EnrichmentService(monitor, config.providers) if config.providers.providers else None
         monitor.subscribe(self._on_monitor_update)
 
     def compose(self) -> ComposeResult:

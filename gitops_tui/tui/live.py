@@ -23,6 +23,7 @@ from textual.worker import Worker, WorkerState
 from gitops_tui.config import Config
 from gitops_tui.domain.model import Snapshot
 from gitops_tui.index.table import TableModel
+from gitops_tui.enrich.service import EnrichmentService
 from gitops_tui.monitor import ERROR, Monitor, PollStatus, Update
 from gitops_tui.tui.widgets.column_layout import HEADERS
 from gitops_tui.tui.widgets.deployment_table import DeploymentTable
@@ -43,6 +44,7 @@ class LiveUpdates:
     index: TableModel
     status: PollStatus
     snapshot: Snapshot | None  # the one on screen
+    enrichment: EnrichmentService | None  # when providers are configured
     held: list[Snapshot]
     paused: bool
     _froze_gc: bool
@@ -189,6 +191,7 @@ class LiveUpdates:
             held=len(self.held),
             view=self.view,
             now=self.clock(),
+            enrichment=self.enrichment.progress() if self.enrichment is not None else None,
         )
         self.query_one(StatusBar).show(info)
         table = self.table

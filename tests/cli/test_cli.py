@@ -11,7 +11,7 @@ from helpers import SPEKTATE, run_cli, sqlite_config
 JSON_KEYS = ["id", "partition", "service", "ring", "status", "author", "commit", "image_tag", "pr",
              "pr_state", "merged_by", "hld_commit", "manifest_commit", "synced_clusters",
              "manual_hld_edit", "started_at", "updated_at", "duration_s", "stages"]
-STAGE_KEYS = ["name", "status", "run_id", "url", "started_at", "finished_at"]
+STAGE_KEYS = ["name", "status", "run_id", "url", "started_at", "finished_at", "source", "error"]
 
 
 @pytest.fixture

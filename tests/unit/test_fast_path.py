@@ -73,6 +73,9 @@ def deployment_row(draw: st.DrawFn) -> dict:
             cols[f"p{n}StartedAt"] = when(start + 1)
             if status != "started" and draw(st.booleans()):
                 cols[f"p{n}FinishedAt"] = when(start)
+        # What enrichment adds: where a result came from, why a stage is unknown.
+        cols[f"p{n}Source"] = draw(maybe(["azure_devops", "github", "gitlab"]))
+        cols[f"p{n}Error"] = draw(maybe(["HTTP 404 Not Found", "timed out"]))
     return {k: v for k, v in cols.items() if v is not None}
 
 

@@ -39,6 +39,8 @@ def _arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--filter", "-f", dest="filter", help="a filter in the TUI's language, e.g. '!status:succeeded'")
     p.add_argument("--top", type=int, default=None, metavar="N", help="at most N deployments (default: all)")
     p.add_argument("--partition", help="override store.partition")
+    p.add_argument("--no-enrich", action="store_true",
+                   help="do not ask the configured providers (show only what the table holds)")
 
 
 def _since(value: str | None, now: datetime) -> datetime | None:
@@ -97,6 +99,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
             await store.close()
 
     rows, bad = asyncio.run(go())
+    if not args.no_enrich:
+        rows = _enriched(rows, config)
     now = utcnow()
     index = JourneyIndex()
     index.load(rows)
@@ -121,6 +125,19 @@ def run(args: argparse.Namespace, config: Config) -> int:
         print_deployments(chosen, now, wide=args.output == "wide", out=sys.stdout)
     warn_bad_rows(bad)  # (a view of the rest: still a success)
     return 0
+
+
+def _enriched(rows: list[dict[str, Any]], config: Config) -> list[dict[str, Any]]:
+    """Rows with what the configured providers know filled in (their warnings on stderr)."""
+    from gitops_tui.cli.main import report
+    from gitops_tui.enrich.oneshot import enrich_rows, progress_stream
+
+    if not config.providers.providers:
+        return rows
+    rows, warnings, _ = asyncio.run(enrich_rows(rows, config.providers, progress=progress_stream()))
+    for warning in warnings:
+        report("warning: " + warning, 0)
+    return rows
 
 
 def _dump(value: Any) -> None:

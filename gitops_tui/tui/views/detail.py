@@ -152,8 +152,17 @@ def render_deployment(d: Deployment, clusters: Iterable[ClusterSync], now: datet
             Text(_hms(stage.finished_at)),
             Text(took_text),
         )
-        if stage.url:
-            links.append(Text(f"  {STAGE_TITLES[name]}: ", style="dim") + Text(clean(stage.url, 300)))
+        # Where the result came from (a provider; a recorded one says nothing more), its
+        # link, and why it is unknown.
+        provider = stage.source if stage.source != "record" else None
+        if stage.url or provider or stage.error:
+            line = Text(f"  {STAGE_TITLES[name]}: ", style="dim")
+            if provider:
+                line.append(f"[{clean(provider, 20)}] ", style="dim")
+            line.append(clean(stage.url, 300) if stage.url else "")
+            if stage.error:
+                line.append(("  " if stage.url else "") + "unknown: " + clean(stage.error, 200), style="yellow")
+            links.append(line)
 
     sync = Table(box=None, padding=(0, 1), show_edge=False, header_style="dim")
     for header in ("", "Cluster", "Runs this?", "Cluster is at", "Synced"):

@@ -67,6 +67,7 @@ class StatusInfo:
     view: str
     now: datetime
     counting: bool = False  # a filter's first rows are shown, the rest still searched
+    enrichment: str | None = None  # "enriching 120/900", "rate-limited until 14:05"
 
 
 class StatusBar(Static):
@@ -158,6 +159,9 @@ class StatusBar(Static):
 
         line2 = Text(no_wrap=True, overflow="ellipsis")
         line2.append(f":{info.view}")
+        if info.enrichment:
+            line2.append_text(sep)
+            line2.append(clean(info.enrichment, 80), style=self._style("loading"))
         if info.query:
             line2.append_text(sep)
             line2.append("filter: ", style=self._style("label"))
