@@ -89,6 +89,7 @@ class Config:
     keymap: Mapping[str, str] = field(default_factory=dict)
     theme: str = "dark"
     source: Path | None = None  # the file it came from, if any
+    sync: Any = None  # the raw ``sync:`` mapping, checked by gitops_tui.sync.settings
 
 
 def _connection_parts(conn: str | None) -> dict[str, str]:
@@ -231,7 +232,7 @@ class _Validator:
         "kind", "path", "connection_string", "account_name", "account_key", "sas_token",
         "endpoint", "table", "partition", "timeout",
     }
-    _TOP_KEYS = {"store", "poll_interval", "keymap", "theme"}
+    _TOP_KEYS = {"store", "poll_interval", "keymap", "theme", "sync"}
 
     def __init__(self, path: Path, env: Mapping[str, str]) -> None:
         self.path = path
@@ -254,7 +255,7 @@ class _Validator:
             raise self.fail("theme", f"unknown theme {_show(theme)} (expected one of {', '.join(THEMES)})")
         return Config(
             store=store, poll_interval=interval, keymap=self.keymap(data.get("keymap")), theme=theme,
-            source=self.path,
+            source=self.path, sync=data.get("sync"),
         )
 
     def store(self, data: dict[Any, Any]) -> StoreConfig:
