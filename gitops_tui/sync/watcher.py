@@ -4,7 +4,7 @@ feed the monitor facts (which clusters run which deployment)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -93,6 +93,16 @@ def watch(monitor, sync: FluxTagSync) -> None:  # type: ignore[no-untyped-def]
     monitor.subscribe(on_update)
 
 
-def apply_once(deployments: Iterable[Deployment], sync: FluxTagSync) -> dict[Key, Row]:
-    """The facts for a one-shot listing (``get``)."""
-    return sync.facts(list(deployments))
+def with_sync(rows: list[Row], deployments: Sequence[Deployment], settings: SyncSettings | None,
+              root: Path | None = None) -> tuple[list[Row], str | None]:
+    """``rows`` with the sync facts of a one-shot listing (``get``) overlaid, and the
+    refresh's error if it failed (the rows are then as stored)."""
+    if settings is None:
+        return rows, None
+    sync = FluxTagSync(settings, root)
+    facts = sync.facts(deployments)
+    if not facts:
+        return rows, sync.state.error
+    from gitops_tui.domain.rows import row_key
+
+    return [{**row, **facts[k]} if (k := row_key(row)) in facts else row for row in rows], sync.state.error
