@@ -236,12 +236,14 @@ class Monitor:
         Returns the update published, or None when nothing changed (or a load runs:
         the load applies them when it ends).
         """
+        previous = {}
         for key, columns in facts.items():
-            self._facts[key] = {**self._facts.get(key, {}), **columns}
+            previous[key] = self._facts.get(key, {})
+            self._facts[key] = {**previous[key], **columns}
         if not self.loaded or self.loading:
             return None
         generation = self.index.generation
-        changed = self._apply_facts(facts.keys())
+        changed = self._apply_facts(facts.keys(), previous)
         if self.index.generation == generation:
             return None
         self.snapshot = self.index.snapshot(changed=changed)
@@ -251,8 +253,9 @@ class Monitor:
         """The facts overlaid on ``key`` so far (empty if none)."""
         return self._facts.get(key, {})
 
-    def _apply_facts(self, keys) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    def _apply_facts(self, keys, previous=None) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
         rows = []
+        previous = previous or {}
         for key in keys:
             facts = self._facts.get(key)
             if not facts:
@@ -262,7 +265,11 @@ class Monitor:
                 if "PartitionKey" not in facts or "RowKey" not in facts:
                     continue  # (its row has not arrived yet)
                 row = {}
-            merged = overlay(row, facts)
+            old = previous.get(key)
+            # A fact that changed (a cluster synced since) replaces the one overlaid
+            # before: the row's copy of the old value is the fact's, not the store's.
+            base = {k: v for k, v in row.items() if k not in old or old[k] != v} if old else row
+            merged = overlay(base, facts)
             if merged != row:
                 rows.append(merged)
         return self.index.apply(rows) if rows else set()
