@@ -122,8 +122,6 @@ def to_json(d: Deployment, now: datetime | None = None) -> dict[str, Any]:
         "hld_commit": d.hld_commit,
         "manifest_commit": d.manifest_commit,
         "synced_clusters": list(d.synced_clusters),
-        "rollout": d.rollout,
-        "pending_clusters": list(d.pending_clusters),
         "manual_hld_edit": d.manual_hld_edit,
         "started_at": iso_or_none(d.started_at),
         "updated_at": iso_or_none(d.updated_at),
@@ -145,6 +143,8 @@ def to_json(d: Deployment, now: datetime | None = None) -> dict[str, Any]:
         "hld_repo": d.hld_repo,
         "manifest_repo": d.manifest_repo,
         "duplicates": list(d.duplicates),
+        "rollout": d.rollout,
+        "pending_clusters": list(d.pending_clusters),
     }
 
 
