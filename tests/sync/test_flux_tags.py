@@ -120,3 +120,21 @@ def test_an_unreachable_repo_is_one_line_without_the_token(tmp_path: Path) -> No
     with pytest.raises(SyncError) as caught:
         refresh("https://user:s3cr3t@127.0.0.1:9/none.git", tmp_path)
     assert "s3cr3t" not in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_the_spektate_flux_sync_tag_reads_as_cluster_sync(tmp_path: Path) -> None:
+    """Spektate's recorded flux-sync tag (tests/fixtures/spektate): its tagger, date and
+    message on a real annotated tag read back as the cluster "sync" at that time."""
+    import json
+
+    from helpers import SPEKTATE
+
+    recorded = json.loads((SPEKTATE / "azdo-manifest-sync-tag-response.json").read_text())
+    repo = tmp_path / "manifests"
+    shas = manifest_repo(repo, 2)
+    when = int(datetime.fromisoformat(recorded["taggedBy"]["date"]).replace(tzinfo=timezone.utc).timestamp())
+    git(repo, "tag", "-a", "-m", recorded["message"], recorded["name"], shas[0], when=when)
+    tags = cluster_tags(refresh(str(repo), tmp_path / "cache"), "flux-")
+    assert list(tags) == ["sync"]
+    assert tags["sync"].commit == shas[0]
+    assert tags["sync"].at == datetime(2019, 10, 31, 19, 17, 58, tzinfo=timezone.utc)
