@@ -92,6 +92,7 @@ class Config:
     ring_lag_grace_s: float = 3600.0  # a ring lags only once behind its upstream this long
     source: Path | None = None  # the file it came from, if any
     providers: ProvidersConfig = field(default_factory=ProvidersConfig)
+    sync: Any = None  # the raw ``sync:`` mapping, checked by gitops_tui.sync.settings
 
 
 def _connection_parts(conn: str | None) -> dict[str, str]:
@@ -234,7 +235,7 @@ class _Validator:
         "kind", "path", "connection_string", "account_name", "account_key", "sas_token",
         "endpoint", "table", "partition", "timeout",
     }
-    _TOP_KEYS = {"store", "poll_interval", "keymap", "theme", "ring_lag_grace", "providers", "pipelines"}
+    _TOP_KEYS = {"store", "poll_interval", "keymap", "theme", "ring_lag_grace", "providers", "pipelines", "sync"}
 
     def __init__(self, path: Path, env: Mapping[str, str]) -> None:
         self.path = path
@@ -259,6 +260,7 @@ class _Validator:
         return Config(
             store=store, poll_interval=interval, keymap=self.keymap(data.get("keymap")), theme=theme,
             ring_lag_grace_s=grace, source=self.path, providers=provider_settings(self, data),
+            sync=data.get("sync"),
         )
 
     def store(self, data: dict[Any, Any]) -> StoreConfig:

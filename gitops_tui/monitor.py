@@ -249,7 +249,7 @@ class Monitor:
         """
         previous = {key: self._facts.get(key, {}) for key in facts}
         for key, columns in facts.items():
-            self._facts[key] = {**self._facts.get(key, {}), **columns}
+            self._facts[key] = {**previous[key], **columns}
         if not self.loaded or self.loading:
             return None
         generation = self.index.generation
@@ -265,6 +265,7 @@ class Monitor:
 
     def _apply_facts(self, keys, previous=None) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
         rows = []
+        previous = previous or {}
         for key in keys:
             facts = self._facts.get(key)
             if not facts:

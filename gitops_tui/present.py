@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from gitops_tui.domain.model import Deployment
-from gitops_tui.domain.vocab import CANCELED, FAILED, HLD, IMAGE, IN_PROGRESS, MANIFEST, SUCCEEDED, UNKNOWN, WAITING
+from gitops_tui.domain.vocab import CANCELED, FAILED, HLD, IMAGE, IN_PROGRESS, MANIFEST, SUCCEEDED, SUPERSEDED, UNKNOWN, WAITING
 from gitops_tui.domain.textsafe import clean
 from gitops_tui.domain.timefmt import format_duration, iso_or_none, relative, utcnow
 
@@ -22,6 +22,7 @@ STATUS_ICONS = {
     FAILED: "✘",
     CANCELED: "⊘",
     UNKNOWN: "?",
+    SUPERSEDED: "»",
 }
 STATUS_WORDS = {
     SUCCEEDED: "Succeeded",
@@ -30,6 +31,7 @@ STATUS_WORDS = {
     FAILED: "Failed",
     CANCELED: "Canceled",
     UNKNOWN: "Unknown",
+    SUPERSEDED: "Superseded",
 }
 
 # (header, key) of the peers' columns, in their order.
@@ -113,8 +115,17 @@ def cells(d: Deployment, now: datetime) -> dict[str, str]:
         "merged_by": clean(merged_by or "-", 40),
         "manifest": ready,
         "updated": updated,
-        "clusters": ", ".join(clean(c.upper(), 40) for c in d.synced_clusters) or "-",
+        "clusters": clusters_cell(d),
     }
+
+
+def clusters_cell(d: Deployment) -> str:
+    """The Synced cell: the names, led by ``2/3`` once the expected clusters are known."""
+    names = ", ".join(clean(c.upper(), 40) for c in d.synced_clusters)
+    if d.rollout is None:
+        return names or "-"
+    expected = len(set(d.synced_clusters) | set(d.pending_clusters))
+    return f"{len(d.synced_clusters)}/{expected} {names}".rstrip()
 
 
 def to_json(d: Deployment, now: datetime | None = None) -> dict[str, Any]:
@@ -157,6 +168,8 @@ def to_json(d: Deployment, now: datetime | None = None) -> dict[str, Any]:
         "hld_repo": d.hld_repo,
         "manifest_repo": d.manifest_repo,
         "duplicates": list(d.duplicates),
+        "rollout": d.rollout,
+        "pending_clusters": list(d.pending_clusters),
     }
 
 

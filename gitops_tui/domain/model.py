@@ -64,6 +64,8 @@ class Deployment:
     manual_hld_edit: bool = False  # a row that starts at the manifest stage
     synced_clusters: tuple[str, ...] = ()  # clusters that run its manifest commit
     duplicates: tuple[str, ...] = ()  # RowKeys of retried-stage rows collapsed into it
+    rollout: str | None = None  # a vocab.ROLLOUTS word, None without sync sources
+    pending_clusters: tuple[str, ...] = ()  # expected clusters that do not run it yet
 
     @property
     def key(self) -> tuple[str, str]:

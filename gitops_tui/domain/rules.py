@@ -27,8 +27,14 @@ from gitops_tui.domain.rows import CLUSTER_PARTITION_SUFFIX, Row, is_cluster_row
 from gitops_tui.domain.timefmt import EPOCH, parse_iso, to_iso
 from gitops_tui.domain.vocab import (
     CANCELED, FAILED, IN_PROGRESS, MANIFEST, PR_CLOSED, PR_STATE_ALIASES, RECORDED_TO_STATUS,
-    STAGE_ID_COLUMN, STAGES, SUCCEEDED, TERMINAL, UNKNOWN, WAITING,
+    ROLLOUT_SYNCED, ROLLOUTS, STAGE_ID_COLUMN, STAGES, SUCCEEDED, SUPERSEDED, TERMINAL, UNKNOWN,
+    WAITING,
 )
+
+# The sync layer's facts on a deployment row (gitops_tui.sync): how far its manifest
+# commit has reached the expected clusters, and which run it (comma-separated names).
+ROLLOUT_COLUMN, SYNCED_COLUMN, PENDING_COLUMN = "rollout", "syncedClusters", "pendingClusters"
+SUPERSEDED_ROLLOUT = "superseded"  # the fact for: a later deployment reached its clusters
 
 
 
@@ -82,6 +88,27 @@ def overall_status(statuses: Sequence[str], reached_manifest: bool, pr_state: st
     return WAITING  # every stage so far succeeded; the next has not started
 
 
+def live_status(status: str, rollout: str | None) -> str:
+    """A pushed deployment's status once the clusters have spoken: ``succeeded`` only
+    when every expected cluster runs it, ``superseded`` when a later one got there."""
+    if status != SUCCEEDED or not rollout:
+        return status
+    if rollout == SUPERSEDED_ROLLOUT:
+        return SUPERSEDED
+    return SUCCEEDED if rollout == ROLLOUT_SYNCED else IN_PROGRESS if rollout in ROLLOUTS else status
+
+
+def names_of(value: object) -> tuple[str, ...]:
+    """Cluster names from a comma-separated fact column, sorted."""
+    found = text(value)
+    return tuple(sorted({n.strip() for n in found.split(",") if n.strip()})) if found else ()
+
+
+def merge_clusters(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
+    """Clusters from two sources (sync facts, cluster-sync rows), sorted, once each."""
+    return b if not a else a if not b else tuple(sorted(set(a) | set(b)))
+
+
 def _recorded(row: Row) -> bool:
     return any(text(row.get(f"p{n}Status")) for n in (1, 2, 3))
 
@@ -100,7 +127,10 @@ def deployment_of(row: Row) -> Deployment:
     col = lambda name: text(row.get(name))  # noqa: E731
     stages = stages_of(row)
     pr_state = PR_STATE_ALIASES.get((col("prState") or "").lower())
-    status = overall_status([s.status for s in stages], bool(stages) and stages[-1].name == MANIFEST, pr_state)
+    pushed = overall_status([s.status for s in stages], bool(stages) and stages[-1].name == MANIFEST, pr_state)
+    fact = col(ROLLOUT_COLUMN)
+    status = live_status(pushed, fact)
+    live = pushed == SUCCEEDED and fact in ROLLOUTS
     updated = parse_iso(col("originalTimestamp")) or parse_iso(col("Timestamp"))
     recorded = _recorded(row)
     if recorded:  # the latest event is the last stage's
@@ -138,6 +168,9 @@ def deployment_of(row: Row) -> Deployment:
         hld_repo=col("hldRepo"),
         manifest_repo=col("manifestRepo"),
         manual_hld_edit=not col("p1") and not col("p2") and not col("imageTag") and bool(col("p3")),
+        synced_clusters=names_of(row.get(SYNCED_COLUMN)),
+        rollout=fact if live else None,
+        pending_clusters=names_of(row.get(PENDING_COLUMN)) if live else (),
     )
 
 
@@ -270,7 +303,10 @@ def build(rows: Iterable[Row]) -> tuple[list[Deployment], list[ClusterSync]]:
             deployments.append(_with(deployment_of(merged), duplicates=others))
     horizons = [(sync, horizon(sync, deployments)) for sync in syncs]
     if horizons:
-        deployments = [_with(d, synced_clusters=synced_clusters(d, horizons)) for d in deployments]
+        deployments = [
+            _with(d, synced_clusters=merge_clusters(d.synced_clusters, synced_clusters(d, horizons)))
+            for d in deployments
+        ]
     syncs.sort(key=sync_order)
     return newest_first(deployments), syncs
 

@@ -8,21 +8,28 @@ IMAGE, HLD, MANIFEST = STAGES
 STAGE_ID_COLUMN: dict[str, str] = {IMAGE: "p1", HLD: "p2", MANIFEST: "p3"}
 
 # The status of a stage and of a whole deployment.
-STATUSES: tuple[str, ...] = ("succeeded", "in_progress", "waiting", "failed", "canceled", "unknown")
-SUCCEEDED, IN_PROGRESS, WAITING, FAILED, CANCELED, UNKNOWN = STATUSES
+STATUSES: tuple[str, ...] = (
+    "succeeded", "in_progress", "waiting", "failed", "canceled", "unknown", "superseded",
+)
+SUCCEEDED, IN_PROGRESS, WAITING, FAILED, CANCELED, UNKNOWN, SUPERSEDED = STATUSES
 # A journey in one of these has ended: it has a finish time and no elapsed clock.
-TERMINAL: frozenset[str] = frozenset({SUCCEEDED, FAILED, CANCELED})
+TERMINAL: frozenset[str] = frozenset({SUCCEEDED, FAILED, CANCELED, SUPERSEDED})
 # The "State" column sorts what needs attention first.
 STATUS_RANK: dict[str, int] = {
-    FAILED: 0, IN_PROGRESS: 1, WAITING: 2, UNKNOWN: 3, CANCELED: 4, SUCCEEDED: 5,
+    FAILED: 0, IN_PROGRESS: 1, WAITING: 2, UNKNOWN: 3, CANCELED: 4, SUPERSEDED: 5, SUCCEEDED: 6,
 }
 # Words a person types for a status (the filter language, `get --status`).
 STATUS_SYNONYMS: dict[str, str] = {
     "running": IN_PROGRESS, "in-progress": IN_PROGRESS, "inprogress": IN_PROGRESS,
     "progress": IN_PROGRESS, "ok": SUCCEEDED, "success": SUCCEEDED, "done": SUCCEEDED,
     "fail": FAILED, "failure": FAILED, "cancelled": CANCELED, "wait": WAITING,
-    "pending": WAITING,
+    "pending": WAITING, "replaced": SUPERSEDED,
 }
+
+# How far a pushed manifest commit has reached the clusters that should run it (the
+# sync layer's ``rollout`` fact; None where no sync source and no cluster says).
+ROLLOUTS: tuple[str, ...] = ("pending", "partial", "synced")
+ROLLOUT_PENDING, ROLLOUT_PARTIAL, ROLLOUT_SYNCED = ROLLOUTS
 
 # What `record --status` stores in a ``pNStatus`` column, and the stage status it means.
 RECORDED_STATUSES: tuple[str, ...] = ("started", "succeeded", "failed", "canceled")

@@ -53,10 +53,21 @@ def to_record(row: Row, src: object = None, i: int = 0) -> Record:
         # Every value text? Rows built by hand may hold numbers, times or None. (A
         # plain row's haystack is built later, so nothing else here would notice.)
         SEP.join(values)
-        return from_projection(values, row if src is None else src, i)
+        record = from_projection(values, row if src is None else src, i)
     except (TypeError, AttributeError):  # a value that is not text
         text = {k: rules.text(v) or "" for k, v in row.items() if v is not None}
-        return from_projection(_pick({**_BLANK, **text}), row if src is None else src, i)
+        record = from_projection(_pick({**_BLANK, **text}), row if src is None else src, i)
+    fact = row.get(rules.ROLLOUT_COLUMN)
+    if fact:  # the sync layer's facts (never projected: they are not stored)
+        status = rules.live_status(record.status, rules.text(fact))
+        if status != record.status:
+            hay = record.haystack if record.__class__ is Record else None
+            record.status = status
+            if hay is not None:  # the status is a haystack field: rebuild it
+                fields = hay.split(SEP)
+                fields[HAYSTACK_FIELDS.index("status")] = status
+                record.haystack = SEP.join(fields)
+    return record
 
 
 def from_projection(values: Sequence[str], src: object, i: int = 0) -> Record:

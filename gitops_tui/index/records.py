@@ -150,7 +150,8 @@ def to_plain(record: Record) -> Deployment:
     Remembered for the last few thousand records read (a screen's rows, redrawn)."""
     d = rules.deployment_of(record.row)
     if record.synced_clusters or record.duplicates:
-        d = replace(d, synced_clusters=record.synced_clusters, duplicates=record.duplicates)
+        d = replace(d, synced_clusters=rules.merge_clusters(d.synced_clusters, record.synced_clusters),
+                    duplicates=record.duplicates)
     return d
 
 

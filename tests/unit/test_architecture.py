@@ -13,7 +13,7 @@ CORE = [
     "gitops_tui.domain.textsafe", "gitops_tui.domain.timefmt", "gitops_tui.config",
     "gitops_tui.index.journey", "gitops_tui.index.table", "gitops_tui.writer", "gitops_tui.monitor",
     "gitops_tui.present", "gitops_tui.transfer", "gitops_tui.stores", "gitops_tui.stores.sqlite",
-    "gitops_tui.stores.azure", "gitops_tui.demo", "gitops_tui.cli",
+    "gitops_tui.stores.azure", "gitops_tui.demo", "gitops_tui.sync.watcher", "gitops_tui.cli",
 ]
 
 

@@ -311,3 +311,41 @@ def test_non_text_values_read_as_their_text_on_both_paths() -> None:
     assert_same(plain, reference)
     assert_same(compact_load(rows), reference)
     assert by_key(reference[0])[("p", "a")].service == "{'x': 1}"
+
+
+@st.composite
+def sync_facts(draw: st.DrawFn, rows: list[dict]) -> dict:
+    """What the sync layer adds to some rows: a rollout and the clusters on each side."""
+    names = st.lists(st.sampled_from(["east", "west", "north"]), unique=True, max_size=3).map(",".join)
+    facts = {}
+    for row in rows:
+        if row["PartitionKey"] == "p" and draw(st.booleans()):
+            facts[(row["PartitionKey"], row["RowKey"])] = {
+                "rollout": draw(st.sampled_from(["pending", "partial", "synced", "superseded", "bogus"])),
+                "syncedClusters": draw(names), "pendingClusters": draw(names),
+            }
+    return facts
+
+
+@SETTINGS
+@given(st.data())
+def test_sync_facts_on_a_load_and_after_it_equal_the_reference(data) -> None:
+    rows = data.draw(table())
+    facts = data.draw(sync_facts(rows))
+    with_facts = [{**r, **facts.get((r["PartitionKey"], r["RowKey"]), {})} for r in rows]
+    reference = rules.build(with_facts)
+    plain = JourneyIndex()
+    plain.load(with_facts)
+    assert_same(plain, reference)
+    # As the monitor does: a compact load of the stored rows, then the facts applied.
+    index = compact_load(rows)
+    index.apply([r for r in with_facts if (r["PartitionKey"], r["RowKey"]) in facts])
+    assert_same(index, reference)
+    # The records' own status (what filters and the State sort read) follows the facts.
+    for text in ("status:succeeded", "status:in_progress", "status:superseded", "succeeded", "state:superseded"):
+        model = TableModel()
+        model.set_sort("state", descending=True)
+        model.load(index.snapshot())
+        model.set_query(text)
+        expected = sorted(d.key for d in Query.parse(text).filter(reference[0]))
+        assert sorted(d.key for d in model.deployments()) == expected

@@ -17,6 +17,7 @@ from gitops_tui.cli.table import print_deployments
 from gitops_tui.config import Config, parse_duration
 from gitops_tui.domain.model import Deployment
 from gitops_tui.domain.query import Query
+from gitops_tui.domain.textsafe import clean
 from gitops_tui.domain.timefmt import parse_iso, utcnow
 
 
@@ -105,6 +106,16 @@ def run(args: argparse.Namespace, config: Config) -> int:
     index = JourneyIndex()
     index.load(rows)
     snapshot = index.snapshot()
+    from gitops_tui.sync.settings import sync_settings
+    from gitops_tui.sync.watcher import with_sync
+
+    synced_rows, sync_error = with_sync(rows, snapshot.deployments, sync_settings(config))
+    if synced_rows is not rows:  # the clusters' own answer: rebuilt with it
+        index = JourneyIndex()
+        index.load(synced_rows)
+        snapshot = index.snapshot()
+    if sync_error:
+        print(f"gitops-tui: cluster sync: {clean(sync_error, 300)} (shown as stored)", file=sys.stderr)
     chosen = select(snapshot.deployments, args, now)
     as_json = args.output == "json"
     if args.view == "rings":

@@ -18,7 +18,13 @@ def run(args: argparse.Namespace, config: Config) -> int:
     from gitops_tui.stores import make_store
     from gitops_tui.tui.app import run_app
 
+    from gitops_tui.sync.settings import sync_settings
+    from gitops_tui.sync.watcher import FluxTagSync, watch
+
     monitor = Monitor(make_store(config.store), interval_s=config.poll_interval)
+    settings = sync_settings(config)
+    if settings is not None:  # the clusters' own answer, refreshed after every poll
+        watch(monitor, FluxTagSync(settings))
     run_app(config, monitor)
     return 0
 

@@ -24,7 +24,7 @@ from textual.strip import Strip
 from gitops_tui.domain.model import Deployment
 from gitops_tui.present import cells
 from gitops_tui.tui.widgets.column_layout import HEADERS, fit, layout_columns
-from gitops_tui.domain.vocab import CANCELED, FAILED, IN_PROGRESS, SUCCEEDED, UNKNOWN, WAITING
+from gitops_tui.domain.vocab import CANCELED, FAILED, IN_PROGRESS, SUCCEEDED, SUPERSEDED, UNKNOWN, WAITING
 
 STATUS_CLASSES = {
     SUCCEEDED: "deployment-table--succeeded",
@@ -33,6 +33,7 @@ STATUS_CLASSES = {
     FAILED: "deployment-table--failed",
     CANCELED: "deployment-table--canceled",
     UNKNOWN: "deployment-table--unknown",
+    SUPERSEDED: "deployment-table--canceled",  # ended without running: drawn as canceled
 }
 
 

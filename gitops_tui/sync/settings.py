@@ -1,0 +1,63 @@
+"""The ``sync:`` config keys (public interface), checked: one-line errors naming the key.
+
+```yaml
+sync:
+  manifest_repo: https://github.com/org/app-manifests   # any git URL or local path
+  tag_prefix: flux-          # cluster name = the rest of the tag name
+  clusters: {prod: [east-us, west-eu]}   # which clusters each ring deploys to
+```
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gitops_tui.config import Config, ConfigError
+
+_KEYS = {"manifest_repo", "tag_prefix", "clusters", "argocd", "flux_status_context"}
+
+
+@dataclass(frozen=True)
+class SyncSettings:
+    """Where the clusters' own sync signals are read."""
+
+    manifest_repo: str | None = None
+    tag_prefix: str = "flux-"
+    clusters: dict[str, list[str]] = field(default_factory=dict)
+
+
+def sync_settings(config: Config) -> SyncSettings | None:
+    """The validated ``sync:`` section, None when absent (nothing changes then)."""
+    data, where = config.sync, config.source or Path("config")
+    if data is None:
+        return None
+
+    def fail(key: str, message: str) -> ConfigError:
+        return ConfigError(f"{where}: sync.{key}: {message}" if key else f"{where}: sync: {message}")
+
+    if not isinstance(data, dict):
+        raise fail("", "must be a mapping")
+    for key in data:
+        if key not in _KEYS:
+            raise fail(str(key)[:40], f"unknown key (expected one of {', '.join(sorted(_KEYS))})")
+    repo = data.get("manifest_repo")
+    if repo is not None and (not isinstance(repo, str) or not repo.strip()):
+        raise fail("manifest_repo", "must be a git URL or a local path")
+    if isinstance(repo, str) and "://" not in repo and ":" not in repo.split("/")[0]:
+        local = Path(repo).expanduser()
+        repo = str(local if local.is_absolute() else where.parent / local)
+    prefix = data.get("tag_prefix", "flux-")
+    if not isinstance(prefix, str) or not prefix or any(c in prefix for c in " ~^:?*[\\"):
+        raise fail("tag_prefix", "must be a tag name prefix such as flux-")
+    clusters: Any = data.get("clusters") or {}
+    if not isinstance(clusters, dict):
+        raise fail("clusters", "must map each ring to a list of cluster names")
+    rings: dict[str, list[str]] = {}
+    for ring, names in clusters.items():
+        if not isinstance(names, list) or not all(isinstance(n, str) and n.strip() for n in names):
+            raise fail(f"clusters.{str(ring)[:40]}", "must be a list of cluster names")
+        rings[str(ring).lower()] = [n.strip() for n in names]
+    return SyncSettings(manifest_repo=repo.strip() if isinstance(repo, str) else None,
+                        tag_prefix=prefix, clusters=rings)

@@ -1,0 +1,108 @@
+"""The headless sync component: on every monitor update, refresh the sources once and
+feed the monitor facts (which clusters run which deployment)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from gitops_tui.domain.model import Deployment
+from gitops_tui.domain.rows import Row
+from gitops_tui.domain.timefmt import utcnow
+from gitops_tui.sync import memory
+from gitops_tui.sync.facts import Key, pushed, sync_facts
+from gitops_tui.sync.flux_tags import ClusterTag, SyncError, ancestry, cache_root, cluster_tags, mirror_path, refresh
+from gitops_tui.sync.settings import SyncSettings
+
+
+@dataclass(frozen=True, slots=True)
+class SyncState:
+    """The last known sync: per cluster its tag and how far behind the branch it is."""
+
+    tags: dict[str, ClusterTag]
+    behind: dict[str, tuple[int, int | None]]  # cluster -> (commits, oldest missing, epoch s)
+    at: datetime | None  # when it was read
+    error: str | None = None  # the last refresh's failure (the state is then older)
+
+
+class FluxTagSync:
+    """Flux v1 tags on one manifest repository, turned into facts."""
+
+    def __init__(self, settings: SyncSettings, root: Path | None = None) -> None:
+        self.settings = settings
+        self.root = root or cache_root()
+        self.state = SyncState({}, {}, None)
+        self.checks = 0
+        self._memory_path = mirror_path(settings.manifest_repo or "", self.root).with_suffix(".seen.json")
+        self._seen = memory.load(self._memory_path)
+
+    def repo_for(self, deployments: Sequence[Deployment]) -> str | None:
+        """The configured repository, else the first one a pushed row names."""
+        return self.settings.manifest_repo or next(
+            (d.manifest_repo for d in deployments if d.manifest_repo and pushed(d)), None)
+
+    def facts(self, deployments: Sequence[Deployment]) -> dict[Key, Row]:
+        """Refresh the mirror (one fetch) and work out every deployment's sync. On a
+        failure the last known state is kept and its error recorded."""
+        repo = self.repo_for(deployments)
+        if repo is None:
+            return {}
+        try:
+            mirror = refresh(repo, self.root)
+            tags = cluster_tags(mirror, self.settings.tag_prefix)
+            found = ancestry(mirror, {t.commit for t in tags.values()})
+        except SyncError as exc:
+            self.state = SyncState(self.state.tags, self.state.behind, self.state.at, str(exc))
+            return {}
+        behind = {c: found.behind(t.commit) for c, t in tags.items()}
+        self.state = SyncState(tags, behind, utcnow())
+        out = sync_facts(deployments, tags, found, self.settings.clusters, self._seen)
+        self.checks += found.checks
+        memory.save(self._memory_path, self._seen)
+        return out
+
+
+def watch(monitor, sync: FluxTagSync) -> None:  # type: ignore[no-untyped-def]
+    """Subscribe ``sync`` to ``monitor``: after each published update, refresh in a
+    worker thread and add the facts (skipped while one refresh still runs)."""
+    busy: list[bool] = [False]
+
+    async def refresh_once() -> None:
+        busy[0] = True
+        try:
+            deployments = list(monitor.snapshot.deployments)
+            facts = await asyncio.to_thread(sync.facts, deployments)
+            if facts:
+                mine[0] = True  # (the update add_facts publishes is ours: no refetch)
+                try:
+                    monitor.add_facts(facts)
+                finally:
+                    mine[0] = False
+        finally:
+            busy[0] = False
+
+    mine: list[bool] = [False]
+
+    def on_update(_update: object) -> None:
+        if not busy[0] and not mine[0]:
+            asyncio.get_running_loop().create_task(refresh_once())
+
+    monitor.subscribe(on_update)
+
+
+def with_sync(rows: list[Row], deployments: Sequence[Deployment], settings: SyncSettings | None,
+              root: Path | None = None) -> tuple[list[Row], str | None]:
+    """``rows`` with the sync facts of a one-shot listing (``get``) overlaid, and the
+    refresh's error if it failed (the rows are then as stored)."""
+    if settings is None:
+        return rows, None
+    sync = FluxTagSync(settings, root)
+    facts = sync.facts(deployments)
+    if not facts:
+        return rows, sync.state.error
+    from gitops_tui.domain.rows import row_key
+
+    return [{**row, **facts[k]} if (k := row_key(row)) in facts else row for row in rows], sync.state.error
