@@ -16,6 +16,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
+
+from gitops_tui.domain.timefmt import format_duration, parse_duration  # noqa: F401 (used by callers)
 from gitops_tui.provider_config import ProvidersConfig, provider_settings
 
 CONFIG_ENV = "GITOPS_TUI_CONFIG"
@@ -25,7 +27,6 @@ STORE_KINDS = ("sqlite", "azure")
 THEMES = ("dark", "light", "ansi")
 
 _ENV_REF = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}")
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
 # A storage account name is one DNS label (Azure's own rule is 3-24 lowercase letters
 # and digits; emulators and sovereign clouds are laxer, a host name is not).
 _HOST_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
@@ -181,32 +182,6 @@ def parse_config(text: str, path: Path, env: Mapping[str, str] | None = None) ->
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: top level must be a mapping of keys, not {_kind(data)}")
     return _Validator(path, env).config(data)
-
-
-def parse_duration(value: Any) -> float | None:
-    """Seconds from ``5``, ``2.5``, ``"5s"``, ``"500ms"``, ``"1m"``, ``"1h"``; None if bad.
-
-    Not range-checked: a number too large for a float is ``inf``, a NaN stays NaN."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        try:
-            return float(value)
-        except OverflowError:
-            return math.inf if value > 0 else -math.inf
-    if isinstance(value, float):
-        return value
-    if isinstance(value, str):
-        match = _DURATION.match(value)
-        if match:
-            number, unit = float(match.group(1)), match.group(2) or "s"
-            return number * {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}[unit]
-    return None
-
-
-def format_duration(seconds: float) -> str:
-    """``0.1`` -> ``100ms``, ``5`` -> ``5s``."""
-    return f"{seconds * 1000:g}ms" if seconds < 1 else f"{seconds:g}s"
 
 
 def _kind(value: Any) -> str:

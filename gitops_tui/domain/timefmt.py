@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import math
+import re
 from datetime import UTC, datetime
+from typing import Any
 
 
 # What a missing time sorts as: before every real one.
@@ -90,3 +93,32 @@ def relative(when: datetime | None, now: datetime) -> str:
     if seconds < 172800:
         return f"{int(seconds // 3600)}h ago"
     return f"{int(seconds // 86400)}d ago"
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
+
+
+def parse_duration(value: Any) -> float | None:
+    """Seconds from ``5``, ``2.5``, ``"5s"``, ``"500ms"``, ``"1m"``, ``"1h"``; None if bad.
+
+    Not range-checked: a number too large for a float is ``inf``, a NaN stays NaN."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        try:
+            return float(value)
+        except OverflowError:
+            return math.inf if value > 0 else -math.inf
+    if isinstance(value, float):
+        return value
+    if isinstance(value, str):
+        match = _DURATION.match(value)
+        if match:
+            number, unit = float(match.group(1)), match.group(2) or "s"
+            return number * {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}[unit]
+    return None
+
+
+def format_duration(seconds: float) -> str:
+    """``0.1`` -> ``100ms``, ``5`` -> ``5s``."""
+    return f"{seconds * 1000:g}ms" if seconds < 1 else f"{seconds:g}s"
