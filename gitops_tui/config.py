@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from gitops_tui.domain.timefmt import format_duration, parse_duration  # noqa: F401 (used by callers)
+from gitops_tui.domain.timefmt import format_setting, parse_duration  # noqa: F401 (used by callers)
 from gitops_tui.provider_config import ProvidersConfig, provider_settings
 
 CONFIG_ENV = "GITOPS_TUI_CONFIG"
@@ -292,7 +292,7 @@ class _Validator:
         if seconds > MAX_DURATION_S:
             raise self.fail(key, f"{_show(raw)} is above the 24h ceiling")
         if seconds < floor:
-            raise self.fail(key, f"{format_duration(seconds)} is below the {format_duration(floor)} floor")
+            raise self.fail(key, f"{format_setting(seconds)} is below the {format_setting(floor)} floor")
         return seconds
 
     def keymap(self, keymap: Any) -> dict[str, str]:

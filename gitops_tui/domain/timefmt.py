@@ -119,6 +119,6 @@ def parse_duration(value: Any) -> float | None:
     return None
 
 
-def format_duration(seconds: float) -> str:
-    """``0.1`` -> ``100ms``, ``5`` -> ``5s``."""
+def format_setting(seconds: float) -> str:
+    """A configured duration as written: ``0.1`` -> ``100ms``, ``5`` -> ``5s``."""
     return f"{seconds * 1000:g}ms" if seconds < 1 else f"{seconds:g}s"

@@ -84,7 +84,7 @@ class EnrichmentService:
         chosen = [d.key for d in self.monitor.snapshot.deployments] if keys is None else keys
         out = []
         for key in chosen:
-            row = index.row_of(key)
+            row = index.row(key)
             if row is None:
                 continue
             facts = self.monitor.facts_of(key)
