@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import TextIO
 
@@ -61,36 +61,43 @@ def table_width(environ: dict[str, str] | None = None, stream: TextIO | None = N
 
 
 def print_deployments(
-    deployments: Callable[[], Iterable[Deployment]], now: datetime, wide: bool, out: TextIO,
-    width: int | None = None,
+    deployments: Iterable[Deployment], now: datetime, wide: bool, out: TextIO, width: int | None = None,
 ) -> None:
     """The deployments table of ``get`` (``wide``: every column and the id; else the
     columns that fit ``width``, in priority order).
 
-    ``deployments`` is called twice, to measure and to print, so no row is held: the
-    table needs every row's width before its first line."""
+    The table needs every row's widths before its first line, so each row's cells are
+    kept, joined in one string (a tenth of the deployment it was made from), not the
+    deployments."""
     keys = [k for _, k in COLUMNS] if wide else list(GET_COLUMNS)
     headers = {k: h for h, k in COLUMNS}
-    widths = {k: cell_width(headers[k]) for k in keys}
-    id_width = 2
-    for d in deployments():
+    if wide:
+        keys.append("id")
+        headers["id"] = "ID"
+    widths = [cell_width(headers[k]) for k in keys]
+    kept: list[str] = []
+    for d in deployments:
         row = cells(d, now)
-        for k in keys:
-            if (w := cell_width(row[k])) > widths[k]:
-                widths[k] = w
         if wide:
-            id_width = max(id_width, cell_width(clean(d.id, 64)))
+            row["id"] = clean(d.id, 64)
+        values = [row[k] for k in keys]
+        for i, value in enumerate(values):
+            if (w := cell_width(value)) > widths[i]:
+                widths[i] = w
+        kept.append(_SEP.join(values))
+    shown = list(range(len(keys)))
     if not wide and width is not None:
         # fit_columns counts one space between columns; the table has GAP.
-        fitted = fit_columns({k: w + GAP - 1 for k, w in widths.items()}, width + GAP - 1)
-        keys = [k for k in keys if k in fitted]
-    sizes = [widths[k] for k in keys] + ([id_width] if wide else [])
+        fitted = fit_columns({k: w + GAP - 1 for k, w in zip(keys, widths)}, width + GAP - 1)
+        shown = [i for i, k in enumerate(keys) if k in fitted]
     gap = " " * GAP
 
     def line(values: list[str]) -> str:
-        return gap.join(_pad(v, w) for v, w in zip(values, sizes)).rstrip() + "\n"
+        return gap.join(_pad(values[i], widths[i]) for i in shown).rstrip() + "\n"
 
-    out.write(line([headers[k] for k in keys] + (["ID"] if wide else [])))
-    for d in deployments():
-        row = cells(d, now)
-        out.write(line([row[k] for k in keys] + ([clean(d.id, 64)] if wide else [])))
+    out.write(line([headers[k] for k in keys]))
+    for text in kept:
+        out.write(line(text.split(_SEP)))
+
+
+_SEP = "\x00"  # (cells are clean: no control character in them)

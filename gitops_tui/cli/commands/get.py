@@ -136,7 +136,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
         _dump((to_json(d, now) for d in chosen()), args.output)
     elif args.top != 0:  # (--top 0: nothing, not even the header)
         width = None if args.output == "wide" else table_width()
-        print_deployments(chosen, now, wide=args.output == "wide", out=sys.stdout, width=width)
+        print_deployments(chosen(), now, wide=args.output == "wide", out=sys.stdout, width=width)
     warn_bad_rows(bad)  # (a view of the rest: still a success)
     return 0
 
