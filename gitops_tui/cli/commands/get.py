@@ -7,17 +7,16 @@ import argparse
 import sys
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from gitops_tui.cli import views
 from gitops_tui.cli.common import CliError, Command, warn_bad_rows, with_store_overrides
-from gitops_tui.cli.stream import binary_stdout, write_json_array, write_json_lines
-from gitops_tui.cli.table import print_deployments, table_width
 from gitops_tui.config import Config, parse_duration
-from gitops_tui.domain.model import Deployment
-from gitops_tui.domain.query import Query, value_matches
 from gitops_tui.domain.timefmt import parse_iso, utcnow
 from gitops_tui.domain.vocab import STATUS_SYNONYMS, STATUSES
+
+if TYPE_CHECKING:  # (imported when get runs: `record` and the others load none of it)
+    from gitops_tui.domain.model import Deployment
+    from gitops_tui.domain.query import Query
 
 
 VIEWS = ("deployments", "rings", "clusters")
@@ -65,6 +64,8 @@ def _since(value: str | None, now: datetime) -> datetime | None:
 def query_of(args: argparse.Namespace) -> Query:
     """The filter ``--service``/``--ring``/``--author``/``--status``/``--filter`` make;
     a status no deployment can have is a usage error (exit 2) naming the valid ones."""
+    from gitops_tui.domain.query import Query, value_matches
+
     status = args.status.strip().lower() if args.status else None
     if status is not None and status not in STATUSES and status not in STATUS_SYNONYMS:
         raise CliError(f"--status {args.status!r}: not a status; use one of {', '.join(STATUSES)}", 2)
@@ -103,7 +104,9 @@ def select(deployments: Iterable[Deployment], args: argparse.Namespace, now: dat
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
+    from gitops_tui.cli import views
     from gitops_tui.cli.load import load_snapshot
+    from gitops_tui.cli.table import print_deployments, table_width
     from gitops_tui.present import to_json
 
     if args.top is not None and args.top < 0:
@@ -142,6 +145,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
 
 
 def _dump(values: Iterable[Any], output: str) -> None:
+    from gitops_tui.cli.stream import binary_stdout, write_json_array, write_json_lines
+
     out = binary_stdout()
     (write_json_lines if output == "jsonl" else write_json_array)(values, out)
     out.flush()
