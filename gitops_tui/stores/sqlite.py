@@ -335,8 +335,7 @@ class SqliteStore:
 
     def _write(self, conn: sqlite3.Connection, rows: list[Row], mode: str, etag: str | None,
                keep_stamps: bool = False) -> str:
-        """One transaction; ``mode`` insert | replace | upsert. Returns the last ETag.
-        ``keep_stamps``: a row's own ISO-8601 ``Timestamp`` is kept (a restore)."""
+        """One transaction; ``mode`` insert | replace | upsert. Returns the last ETag."""
         conn.execute("BEGIN IMMEDIATE")  # serialises writers across processes
         try:
             seq = conn.execute(f'SELECT coalesce(max(seq), 0) FROM "{self.table}"').fetchone()[0]
@@ -346,7 +345,7 @@ class SqliteStore:
                 seq += 1
                 new_etag = f'W/"{seq}-{uuid.uuid4().hex[:8]}"'
                 doc = {k: str(v) for k, v in row.items() if v is not None and v != ""}
-                own = doc.get("Timestamp") if keep_stamps else None
+                own = doc.get("Timestamp") if keep_stamps else None  # (a restore keeps a valid one)
                 row_stamp = own if own and parse_iso(own) is not None else stamp
                 doc["Timestamp"] = row_stamp
                 key = (str(doc.get("PartitionKey", "")), str(doc.get("RowKey", "")))
@@ -391,9 +390,8 @@ class SqliteStore:
 
     async def upsert_many(self, rows: Iterable[Row], keep_timestamps: bool = False) -> int:
         """Transactions of 1,000 rows; one refused for a row's sake is written again
-        without it, so every other row lands (see :mod:`.bulk`). ``keep_timestamps``:
-        each row keeps the ``Timestamp`` it carries (``import`` of an export), so an
-        export of the result is the same file; the polls go by sequence, not time."""
+        without it, so every other row lands (see :mod:`.bulk`). ``keep_timestamps``: each
+        row keeps its own ``Timestamp`` (import of an export; the polls go by ``seq``)."""
         def write(batch: list[Row]) -> Any:
             return self._run(self._write, batch, "upsert", None, keep_timestamps)
 
