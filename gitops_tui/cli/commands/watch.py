@@ -63,9 +63,12 @@ def preflight(config: Config) -> None:
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
+    # Textual is imported here, not at the top: the other commands run without it.
+    from gitops_tui.tui.bindings import check_keymap
+
+    check_keymap(config.keymap, str(config.source or "config"))  # (a config error first: exit 2)
     if not getattr(args, "wait", False):
         preflight(config)
-    # Textual is imported here, not at the top: the other commands run without it.
     from gitops_tui.monitor import Monitor
     from gitops_tui.stores import make_store
     from gitops_tui.tui.app import run_app
