@@ -43,11 +43,12 @@ SERVICES = ("frontend", "backend", "api", "worker")
 RINGS = ("dev", "master", "securitybugfix", "prod")
 
 
-def rows(n: int, partition: str = "trivia") -> list[dict[str, str]]:
-    """Rows as `record` writes them: all three stages with status, times and people."""
+def rows(n: int, partition: str = "trivia", start: int = 0) -> list[dict[str, str]]:
+    """Rows as `record` writes them: all three stages with status, times and people
+    (rows ``start`` to ``n`` of the sequence, so a big table can be written in parts)."""
     base = datetime(2026, 1, 1, tzinfo=UTC)
     out = []
-    for i in range(n):
+    for i in range(start, n):
         t = base + timedelta(seconds=30 * i)
         service = SERVICES[i % len(SERVICES)]
         out.append({

@@ -1,7 +1,9 @@
 """Moving entities in and out: JSON Lines, the old Node SDK wrapping, Spektate dumps.
 
-Import keeps the source's ``Timestamp`` as ``originalTimestamp`` (a store always sets its
-own Timestamp on write, and on a legacy row that time is the only time there is).
+Import into a store that sets its own Timestamp on write (Azure) keeps the source's
+``Timestamp`` as ``originalTimestamp`` (on a legacy row that time is the only time there
+is); the embedded store keeps the ``Timestamp`` itself (``keep_timestamp``), so export →
+import → export gives the same file.
 """
 
 from __future__ import annotations
@@ -32,8 +34,9 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def to_entity(raw: Any, default_partition: str | None) -> Row:
-    """A plain entity from one imported object; ValueError says what is wrong with it."""
+def to_entity(raw: Any, default_partition: str | None, keep_timestamp: bool = False) -> Row:
+    """A plain entity from one imported object; ValueError says what is wrong with it.
+    ``keep_timestamp``: leave ``Timestamp`` as it is (else it becomes ``originalTimestamp``)."""
     if not isinstance(raw, dict):
         raise ValueError(f"expected a JSON object, got {type(raw).__name__}")
     row: Row = {}
@@ -52,6 +55,8 @@ def to_entity(raw: Any, default_partition: str | None) -> Row:
     for key in ("PartitionKey", "RowKey"):
         if _BAD_KEY.search(row[key]) or len(row[key]) > 1024:
             raise ValueError(f"{key} {row[key][:40]!r} has characters a table key cannot hold")
+    if keep_timestamp:
+        return row
     stamp = row.pop("Timestamp", None)
     if stamp and not row.get("originalTimestamp"):
         parsed = parse_iso(stamp)
@@ -60,10 +65,13 @@ def to_entity(raw: Any, default_partition: str | None) -> Row:
     return row
 
 
-def read_entities(text: str, default_partition: str | None) -> tuple[list[Row], list[tuple[int, str]]]:
+def read_entities(
+    text: str, default_partition: str | None, keep_timestamps: bool = False
+) -> tuple[list[Row], list[tuple[int, str]]]:
     """Entities from a whole file, and (line number, problem) for each one skipped.
 
     Accepts JSON Lines, a JSON array, or Spektate's ``{"entries": [...]}`` dump.
+    ``keep_timestamps``: as :func:`to_entity`'s ``keep_timestamp``.
     """
     stripped = text.lstrip()
     whole: Any = None
@@ -90,17 +98,19 @@ def read_entities(text: str, default_partition: str | None) -> tuple[list[Row], 
                 items.append((number, json.loads(line)))
             except json.JSONDecodeError as exc:
                 problems.append((number, f"not JSON ({exc.msg})"))
-        entities, more = _convert(items, default_partition)
+        entities, more = _convert(items, default_partition, keep_timestamps)
         return entities, sorted(problems + more)
-    return _convert(items, default_partition)
+    return _convert(items, default_partition, keep_timestamps)
 
 
-def _convert(items: list[tuple[int, Any]], default_partition: str | None) -> tuple[list[Row], list[tuple[int, str]]]:
+def _convert(
+    items: list[tuple[int, Any]], default_partition: str | None, keep: bool
+) -> tuple[list[Row], list[tuple[int, str]]]:
     entities: list[Row] = []
     problems: list[tuple[int, str]] = []
     for number, raw in items:
         try:
-            entities.append(to_entity(raw, default_partition))
+            entities.append(to_entity(raw, default_partition, keep))
         except ValueError as exc:
             problems.append((number, str(exc)))
     return entities, problems

@@ -7,6 +7,7 @@ escape sequences, and a terminal must never receive one from them.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 
@@ -29,7 +30,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     (:mod:`gitops_tui.cli.crash`)."""
     args = config = None
     try:
-        args = build_parser().parse_args(argv)
+        parser = build_parser()
+        if argv is None and "_ARGCOMPLETE" in os.environ:  # a shell's tab (completion script)
+            from gitops_tui.cli.commands.completion import complete
+
+            complete(parser)
+        args = parser.parse_args(argv)
         command = BY_NAME[args.command or DEFAULT_COMMAND]
         config = load_config(getattr(args, "config", None))
         (settings.live if command.live else settings.batch)()

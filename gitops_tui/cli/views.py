@@ -24,9 +24,11 @@ def ring_cells(deployments: Iterable[Deployment]) -> list[RingCell]:
     return [c for s in matrix.services for r in matrix.rings if (c := matrix.cell(s, r)) is not None]
 
 
-def rings_json(cells: Sequence[RingCell]) -> list[dict[str, Any]]:
+def rings_json(cells: Sequence[RingCell], now: datetime, grace_s: float = 3600.0) -> list[dict[str, Any]]:
     """``{service, ring, image_tag, deployment_id, updated_at, lagging}`` per cell; the
-    image is what the ring runs (its newest succeeded deployment), null if none did."""
+    image is what the ring runs (its newest succeeded deployment), null if none did;
+    ``lagging`` as the TUI marks it: behind its upstream for longer than ``grace_s``
+    (``ring_lag_grace``)."""
     return [
         {
             "service": c.service,
@@ -34,7 +36,7 @@ def rings_json(cells: Sequence[RingCell]) -> list[dict[str, Any]]:
             "image_tag": c.running.image_tag if c.running else None,
             "deployment_id": c.running.id if c.running else None,
             "updated_at": iso_or_none(c.running.updated_at) if c.running else None,
-            "lagging": c.behind is not None,
+            "lagging": c.lagging(now, grace_s),
         }
         for c in cells
     ]

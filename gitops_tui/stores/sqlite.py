@@ -33,7 +33,7 @@ import orjson
 from gitops_tui.config import StoreConfig
 from gitops_tui.domain.rows import Row, cluster_partition
 from gitops_tui.stores.projection import RECORD_SEP, projection
-from gitops_tui.domain.timefmt import to_iso, utcnow
+from gitops_tui.domain.timefmt import parse_iso, to_iso, utcnow
 from gitops_tui.stores.sqlite_schema import add_projection, file_identity as _identity, json_path, table_sql
 from gitops_tui.stores.base import BLOCK_ROWS, BadRow, ConflictError, Page, StoreError, StoreReplaced, TableMissingError, Versioned
 from gitops_tui.stores.bulk import Refused, write_batches
@@ -333,7 +333,8 @@ class SqliteStore:
 
     # -- writing -------------------------------------------------------------------
 
-    def _write(self, conn: sqlite3.Connection, rows: list[Row], mode: str, etag: str | None) -> str:
+    def _write(self, conn: sqlite3.Connection, rows: list[Row], mode: str, etag: str | None,
+               keep_stamps: bool = False) -> str:
         """One transaction; ``mode`` insert | replace | upsert. Returns the last ETag."""
         conn.execute("BEGIN IMMEDIATE")  # serialises writers across processes
         try:
@@ -344,7 +345,9 @@ class SqliteStore:
                 seq += 1
                 new_etag = f'W/"{seq}-{uuid.uuid4().hex[:8]}"'
                 doc = {k: str(v) for k, v in row.items() if v is not None and v != ""}
-                doc["Timestamp"] = stamp
+                own = doc.get("Timestamp") if keep_stamps else None  # (a restore keeps a valid one)
+                row_stamp = own if own and parse_iso(own) is not None else stamp
+                doc["Timestamp"] = row_stamp
                 key = (str(doc.get("PartitionKey", "")), str(doc.get("RowKey", "")))
                 if not key[1]:
                     raise Refused(self.description, at, "a row needs a RowKey")
@@ -359,7 +362,7 @@ class SqliteStore:
                     cur = conn.execute(
                         f'UPDATE "{self.table}" SET "Timestamp"=?, doc=?, etag=?, seq=?{proj_set} '
                         'WHERE "PartitionKey"=? AND "RowKey"=? AND etag=?',
-                        (stamp, text, new_etag, seq, *proj, *key, etag),
+                        (row_stamp, text, new_etag, seq, *proj, *key, etag),
                     )
                     if cur.rowcount != 1:
                         raise ConflictError(f"{self.description}: row {key[1]} changed since it was read")
@@ -369,7 +372,7 @@ class SqliteStore:
                     conn.execute(
                         f'{verb} INTO "{self.table}" ("PartitionKey", "RowKey", "Timestamp", doc, etag, seq'
                         f'{", proj" if proj else ""}) VALUES (?, ?, ?, ?, ?, ?{", ?" if proj else ""})',
-                        (*key, stamp, text, new_etag, seq, *proj),
+                        (*key, row_stamp, text, new_etag, seq, *proj),
                     )
                 except sqlite3.IntegrityError:
                     raise ConflictError(f"{self.description}: row {key[1]} already exists") from None
@@ -385,11 +388,12 @@ class SqliteStore:
     async def replace(self, row: Row, etag: str) -> str:
         return await self._run(self._write, [row], "replace", etag)
 
-    async def upsert_many(self, rows: Iterable[Row]) -> int:
+    async def upsert_many(self, rows: Iterable[Row], keep_timestamps: bool = False) -> int:
         """Transactions of 1,000 rows; one refused for a row's sake is written again
-        without it, so every other row lands (see :mod:`.bulk`)."""
+        without it, so every other row lands (see :mod:`.bulk`). ``keep_timestamps``: each
+        row keeps its own ``Timestamp`` (import of an export; the polls go by ``seq``)."""
         def write(batch: list[Row]) -> Any:
-            return self._run(self._write, batch, "upsert", None)
+            return self._run(self._write, batch, "upsert", None, keep_timestamps)
 
         return await write_batches(rows, write, 1000, self.description)
 

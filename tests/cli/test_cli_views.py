@@ -84,9 +84,17 @@ def test_rings_json_names_what_each_ring_runs(small):
     dev, prod = cells["svc", "dev"], cells["svc", "prod"]
     # dev runs svc-2 (its newest succeeded deployment), not the in-progress svc-3.
     assert (dev["image_tag"], dev["deployment_id"], dev["lagging"]) == ("svc-2", by_tag["dev", "svc-2"], False)
-    # prod runs svc-1, an older build than dev's svc-2: it lags.
-    assert (prod["image_tag"], prod["deployment_id"], prod["lagging"]) == ("svc-1", by_tag["prod", "svc-1"], True)
+    # prod runs svc-1, an older build than dev's svc-2: behind, but only since dev got
+    # svc-2 (just written), so not lagging within ring_lag_grace (default 1h), as in the TUI.
+    assert (prod["image_tag"], prod["deployment_id"], prod["lagging"]) == ("svc-1", by_tag["prod", "svc-1"], False)
     assert dev["updated_at"].endswith("Z") and dev["updated_at"][:4].isdigit()
+
+
+def test_rings_json_lagging_honours_ring_lag_grace(small, tmp_path):
+    cfg = tmp_path / "grace.yaml"
+    cfg.write_text(small.read_text() + "ring_lag_grace: 1ms\n")
+    cells = {(c["service"], c["ring"]): c["lagging"] for c in get_json(cfg, "--view", "rings")}
+    assert cells == {("svc", "dev"): False, ("svc", "prod"): True}
 
 
 def test_rings_filters_narrow_the_deployments(small):

@@ -4,21 +4,19 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from gitops_tui.cli import views
-from gitops_tui.cli.common import CliError, Command, bad_rows, open_store, warn_bad_rows, with_store_overrides
-from gitops_tui.cli.table import print_deployments
+from gitops_tui.cli.common import CliError, Command, warn_bad_rows, with_store_overrides
 from gitops_tui.config import Config, parse_duration
-from gitops_tui.domain.model import Deployment
-from gitops_tui.domain.query import Query
-from gitops_tui.domain.textsafe import clean
 from gitops_tui.domain.timefmt import parse_iso, utcnow
+from gitops_tui.domain.vocab import STATUS_SYNONYMS, STATUSES
+
+if TYPE_CHECKING:  # (imported when get runs: `record` and the others load none of it)
+    from gitops_tui.domain.model import Deployment
+    from gitops_tui.domain.query import Query
 
 
 VIEWS = ("deployments", "rings", "clusters")
@@ -30,15 +28,16 @@ def _arguments(p: argparse.ArgumentParser) -> None:
                         "(its newest succeeded deployment) and whether it lags its upstream ring; "
                         "clusters: per cluster, the deployments live there and those not synced yet. "
                         "The filters below narrow the deployments a view is computed from")
-    p.add_argument("--output", "-o", choices=("table", "wide", "json"), default="table",
-                   help="table (default), wide (--view deployments only: every column) or json")
+    p.add_argument("--output", "-o", choices=("table", "wide", "json", "jsonl"), default="table",
+                   help="table (default: the columns that fit $COLUMNS or the terminal), wide "
+                        "(--view deployments only: every column), json (an array) or jsonl (an object a line)")
     p.add_argument("--service", help="only this service")
     p.add_argument("--ring", "--env", dest="ring", help="only this ring")
     p.add_argument("--author", help="only this author")
-    p.add_argument("--status", help="only this status (succeeded, in_progress, waiting, failed, canceled, unknown)")
+    p.add_argument("--status", help=f"only this status ({', '.join(STATUSES)})")
     p.add_argument("--since", help="updated within a duration (30m, 6h, 7d) or since an ISO-8601 time")
     p.add_argument("--filter", "-f", dest="filter", help="a filter in the TUI's language, e.g. '!status:succeeded'")
-    p.add_argument("--top", type=int, default=None, metavar="N", help="at most N deployments (default: all)")
+    p.add_argument("--top", type=int, default=None, metavar="N", help="at most N deployments (default: all; 0 prints nothing)")
     p.add_argument("--partition", help="override store.partition")
     p.add_argument("--no-enrich", action="store_true",
                    help="do not ask the configured providers (show only what the table holds)")
@@ -62,98 +61,95 @@ def _since(value: str | None, now: datetime) -> datetime | None:
     return when
 
 
-def select(deployments: Sequence[Deployment], args: argparse.Namespace, now: datetime) -> list[Deployment]:
-    """The deployments `get` prints: filtered, newest first, at most --top."""
-    query = Query.of(service=args.service, ring=args.ring, author=args.author, status=args.status)
+def query_of(args: argparse.Namespace) -> Query:
+    """The filter ``--service``/``--ring``/``--author``/``--status``/``--filter`` make;
+    a status no deployment can have is a usage error (exit 2) naming the valid ones."""
+    from gitops_tui.domain.query import Query, value_matches
+
+    status = args.status.strip().lower() if args.status else None
+    if status is not None and status not in STATUSES and status not in STATUS_SYNONYMS:
+        raise CliError(f"--status {args.status!r}: not a status; use one of {', '.join(STATUSES)}", 2)
+    query = Query.of(service=args.service, ring=args.ring, author=args.author, status=status)
     if args.filter:
         query = Query(query.terms + Query.parse(args.filter).terms)
+    for term in query.terms:
+        if term.field == "status" and not any(value_matches(s, term.value, term.exact) for s in STATUSES) \
+                and not value_matches(None, term.value, term.exact):
+            raise CliError(f"--filter status:{term.value!r}: not a status; use one of {', '.join(STATUSES)}", 2)
+    return query
+
+
+def selected(deployments: Iterable[Deployment], args: argparse.Namespace, now: datetime,
+             query: Query | None = None) -> Iterator[Deployment]:
+    """The deployments `get` prints, one at a time: filtered, newest first, at most --top."""
+    query = query_of(args) if query is None else query
     since = _since(args.since, now)
-    chosen = []
+    if args.top == 0:
+        return
+    count = 0
     for d in deployments:
         if query and not query.matches(d):
             continue
         if since is not None and (d.updated_at is None or d.updated_at < since):
             continue
-        chosen.append(d)
-        if args.top is not None and len(chosen) >= args.top:
-            break
-    return chosen
+        yield d
+        count += 1
+        if args.top is not None and count >= args.top:
+            return
+
+
+def select(deployments: Iterable[Deployment], args: argparse.Namespace, now: datetime) -> list[Deployment]:
+    """:func:`selected` as a list."""
+    return list(selected(deployments, args, now))
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
-    from gitops_tui.index.journey import JourneyIndex
+    from gitops_tui.cli import views
+    from gitops_tui.cli.load import load_snapshot
+    from gitops_tui.cli.table import print_deployments, table_width
     from gitops_tui.present import to_json
-    from gitops_tui.stores.base import load_all
 
     if args.top is not None and args.top < 0:
         raise CliError("--top must be 0 or more", 2)
     if args.output == "wide" and args.view != "deployments":
         raise CliError(f"--output wide is for --view deployments; use table or json with --view {args.view}", 2)
-    config = with_store_overrides(config, args)
-
-    async def go() -> tuple[list[dict[str, Any]], int]:
-        store = await open_store(config)
-        try:
-            rows, _ = await load_all(store)
-            return rows, len(bad_rows(store))
-        finally:
-            await store.close()
-
-    rows, bad = asyncio.run(go())
-    if not args.no_enrich:
-        rows = _enriched(rows, config)
+    query = query_of(args)
     now = utcnow()
-    index = JourneyIndex()
-    index.load(rows)
-    snapshot = index.snapshot()
-    from gitops_tui.sync.settings import sync_settings
-    from gitops_tui.sync.watcher import with_sync
+    _since(args.since, now)  # (a bad --since is a usage error before the store is read)
+    config = with_store_overrides(config, args)
+    snapshot, bad = load_snapshot(config, enrich=not args.no_enrich)
 
-    synced_rows, sync_error = with_sync(rows, snapshot.deployments, sync_settings(config))
-    if synced_rows is not rows:  # the clusters' own answer: rebuilt with it
-        index = JourneyIndex()
-        index.load(synced_rows)
-        snapshot = index.snapshot()
-    if sync_error:
-        print(f"gitops-tui: cluster sync: {clean(sync_error, 300)} (shown as stored)", file=sys.stderr)
-    chosen = select(snapshot.deployments, args, now)
-    as_json = args.output == "json"
+    def chosen() -> Iterator[Deployment]:
+        return selected(snapshot.deployments, args, now, query)
+
+    as_json = args.output in ("json", "jsonl")
     if args.view == "rings":
-        cells = views.ring_cells(chosen)
+        cells = views.ring_cells(chosen())
         if as_json:
-            _dump(views.rings_json(cells))
+            _dump(views.rings_json(cells, now, config.ring_lag_grace_s), args.output)
         else:
             views.print_rings(cells, now, sys.stdout)
     elif args.view == "clusters":
-        found = views.summaries(snapshot.clusters, chosen)
+        found = views.summaries(snapshot.clusters, list(chosen()))
         if as_json:
-            _dump(views.clusters_json(found))
+            _dump(views.clusters_json(found), args.output)
         else:
             views.print_clusters(found, now, sys.stdout)
     elif as_json:
-        _dump([to_json(d, now) for d in chosen])
-    else:
-        print_deployments(chosen, now, wide=args.output == "wide", out=sys.stdout)
+        _dump((to_json(d, now) for d in chosen()), args.output)
+    elif args.top != 0:  # (--top 0: nothing, not even the header)
+        width = None if args.output == "wide" else table_width()
+        print_deployments(chosen(), now, wide=args.output == "wide", out=sys.stdout, width=width)
     warn_bad_rows(bad)  # (a view of the rest: still a success)
     return 0
 
 
-def _enriched(rows: list[dict[str, Any]], config: Config) -> list[dict[str, Any]]:
-    """Rows with what the configured providers know filled in (their warnings on stderr)."""
-    from gitops_tui.cli.main import report
-    from gitops_tui.enrich.oneshot import enrich_rows, progress_stream
+def _dump(values: Iterable[Any], output: str) -> None:
+    from gitops_tui.cli.stream import binary_stdout, write_json_array, write_json_lines
 
-    if not config.providers.providers:
-        return rows
-    rows, warnings, _ = asyncio.run(enrich_rows(rows, config.providers, progress=progress_stream()))
-    for warning in warnings:
-        report("warning: " + warning, 0)
-    return rows
-
-
-def _dump(value: Any) -> None:
-    json.dump(value, sys.stdout, indent=2)
-    sys.stdout.write("\n")
+    out = binary_stdout()
+    (write_json_lines if output == "jsonl" else write_json_array)(values, out)
+    out.flush()
 
 
 COMMAND = Command("get", "print deployments, newest first (or --view rings|clusters)", _arguments, run)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from gitops_tui.cli.common import CliError, Command, open_store, with_store_overrides
 from gitops_tui.config import Config
+from gitops_tui.domain.rows import Row
 from gitops_tui.stores.bulk import PartialWriteError, RowFailure
 from gitops_tui.transfer import read_entities
 
@@ -32,13 +33,24 @@ def run(args: argparse.Namespace, config: Config) -> int:
         except (OSError, UnicodeDecodeError) as exc:
             raise CliError(f"{args.file}: cannot read: {getattr(exc, 'strerror', None) or exc}", 2) from None
         name = args.file
-    entities, problems = read_entities(text, default_partition)
+    # The embedded store keeps each entity's Timestamp (so export → import → export is
+    # the same file); Azure sets its own, so the source's is kept as originalTimestamp.
+    restore = config.store.kind == "sqlite"
+    entities, problems = read_entities(text, default_partition, keep_timestamps=restore)
     for line, problem in problems:
         print(f"{name}:{line}: skipped: {problem}", file=sys.stderr)
 
+    order = list(range(len(entities)))
+
     async def go() -> tuple[int, list[RowFailure]]:
+        nonlocal order
+        from gitops_tui.stores.sqlite import SqliteStore
+
         store = await open_store(config, create=True)
         try:
+            if isinstance(store, SqliteStore):
+                order = restored_order(entities)
+                return await store.upsert_many([entities[i] for i in order], keep_timestamps=True), []
             return await store.upsert_many(entities), []
         except PartialWriteError as exc:  # every row the store would take is written
             return exc.written, exc.failures
@@ -54,9 +66,23 @@ def run(args: argparse.Namespace, config: Config) -> int:
           f"{skipped}; {len(failures)} failed:", flush=True)
     lines = _entity_lines(text, len(entities), problems)
     for failure in failures:
-        print(f"{name}:{lines[failure.index]}: failed: RowKey {failure.row_key[:60]!r}: {failure.reason}",
+        print(f"{name}:{lines[order[failure.index]]}: failed: RowKey {failure.row_key[:60]!r}: {failure.reason}",
               file=sys.stderr)
     return 1
+
+
+def restored_order(entities: list[Row]) -> list[int]:
+    """The positions of ``entities`` in the order to write an export back in: an export
+    lists the newest write first, so the last line is written first; of a key given
+    twice only the later line, as written in file order."""
+    seen: set[tuple[str, str]] = set()
+    order = []
+    for i in range(len(entities) - 1, -1, -1):
+        key = (entities[i]["PartitionKey"], entities[i]["RowKey"])
+        if key not in seen:
+            seen.add(key)
+            order.append(i)
+    return order
 
 
 def _entity_lines(text: str, count: int, problems: list[tuple[int, str]]) -> list[int]:

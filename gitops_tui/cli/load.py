@@ -1,0 +1,89 @@
+"""The deployments of a one-shot command (``get``): the store read once, into an index.
+
+With nothing to overlay (no providers to ask, no cluster sync configured) the pages go
+from the store into a compact index as the monitor loads them (projections, no decode
+where the store has them) and are dropped: memory is the index's, not the table's.
+Otherwise the rows are kept, since enrichment and the sync overlay work on rows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import Any
+
+from gitops_tui.cli.common import bad_rows, open_store
+from gitops_tui.config import Config
+from gitops_tui.domain.textsafe import clean
+from gitops_tui.index.blocks import seal_all
+from gitops_tui.domain.model import Snapshot
+from gitops_tui.index.journey import JourneyIndex
+from gitops_tui.stores.base import ProjectedScan, Store, load_all
+
+PAGE_ROWS = 5000
+
+
+def load_snapshot(config: Config, enrich: bool = True) -> tuple[Snapshot, int]:
+    """Every deployment in scope, newest first, and how many rows were not entities."""
+    from gitops_tui.sync.settings import sync_settings
+
+    sync = sync_settings(config)
+    if sync is None and not (enrich and config.providers.providers):
+        return asyncio.run(_compact(config))
+    rows, bad = asyncio.run(_rows(config))
+    if enrich:
+        rows = _enriched(rows, config)
+    index = JourneyIndex()
+    index.load(rows)
+    snapshot = index.snapshot()
+    if sync is not None:
+        from gitops_tui.sync.watcher import with_sync
+
+        synced_rows, sync_error = with_sync(rows, snapshot.deployments, sync)
+        if synced_rows is not rows:  # the clusters' own answer: rebuilt with it
+            index = JourneyIndex()
+            index.load(synced_rows)
+            snapshot = index.snapshot()
+        if sync_error:
+            print(f"gitops-tui: cluster sync: {clean(sync_error, 300)} (shown as stored)", file=sys.stderr)
+    return snapshot, bad
+
+
+async def _compact(config: Config) -> tuple[Snapshot, int]:
+    store = await open_store(config)
+    try:
+        index = JourneyIndex(compact=True)
+        async for page in _scan(store):
+            index.add_page(page)
+            seal_all(index.take_open_blocks())
+        index.finish_load()
+        return index.snapshot(), len(bad_rows(store))
+    finally:
+        await store.close()
+
+
+def _scan(store: Store) -> Any:
+    scan = store.scan_projected if isinstance(store, ProjectedScan) else store.scan
+    return scan(PAGE_ROWS)
+
+
+async def _rows(config: Config) -> tuple[list[dict[str, Any]], int]:
+    store = await open_store(config)
+    try:
+        rows, _ = await load_all(store)
+        return rows, len(bad_rows(store))
+    finally:
+        await store.close()
+
+
+def _enriched(rows: list[dict[str, Any]], config: Config) -> list[dict[str, Any]]:
+    """Rows with what the configured providers know filled in (their warnings on stderr)."""
+    from gitops_tui.cli.main import report
+    from gitops_tui.enrich.oneshot import enrich_rows, progress_stream
+
+    if not config.providers.providers:
+        return rows
+    rows, warnings, _ = asyncio.run(enrich_rows(rows, config.providers, progress=progress_stream()))
+    for warning in warnings:
+        report("warning: " + warning, 0)
+    return rows
