@@ -146,3 +146,19 @@ async def test_a_full_disk_fails_record_in_one_line_and_loses_nothing(small_disk
     assert listed.returncode == 0
     assert sorted(d["image_tag"] for d in __import__("json").loads(listed.stdout)) == [
         "img-1", "img-2", "img-3", "img-9"]
+
+
+async def test_a_monitor_opening_on_a_full_disk_says_so_and_recovers(small_disk: Path) -> None:
+    db = small_disk / "t.db"
+    await make_db(db, ["a", "b"])
+    remove_sidecars = [Path(f"{db}-wal"), Path(f"{db}-shm")]
+    for path in remove_sidecars:
+        path.unlink(missing_ok=True)
+    filler = fill(small_disk)  # (no room for the -shm file a WAL reader needs)
+    monitor = monitor_on(db)
+    failed = await monitor.load()
+    assert failed.status.state == "ERROR" and "disk full" in (failed.status.error or ""), failed.status
+    filler.unlink()
+    fresh = await monitor.poll()  # the very next poll
+    assert fresh.status.state == OK and ids(fresh) == {"a", "b"}
+    await monitor.close()
