@@ -34,7 +34,7 @@ from gitops_tui.config import StoreConfig
 from gitops_tui.domain.rows import Row, cluster_partition
 from gitops_tui.stores.projection import RECORD_SEP, projection
 from gitops_tui.domain.timefmt import parse_iso, to_iso, utcnow
-from gitops_tui.stores.sqlite_schema import add_projection, file_identity as _identity, json_path, table_sql
+from gitops_tui.stores.sqlite_schema import add_projection, error_text, file_identity as _identity, json_path, table_sql
 from gitops_tui.stores.base import BLOCK_ROWS, BadRow, ConflictError, Page, StoreError, StoreReplaced, TableMissingError, Versioned
 from gitops_tui.stores.bulk import Refused, write_batches
 from gitops_tui.stores.sqlite_rows import Key, block_by_rows, entities_only, entities_page, entity_of, fill_projections
@@ -89,7 +89,7 @@ class SqliteStore:
                 raise TableMissingError(f"{self.description}: table {self.table!r} does not exist")
             self._has_proj, self._trust_proj = add_projection(conn, self.table, self.timeout_s)
         except sqlite3.Error as exc:
-            raise StoreError(f"{self.description}: {exc}") from None
+            raise StoreError(f"{self.description}: {error_text(exc, self.path)}") from None
         except OSError as exc:
             raise StoreError(f"{self.description}: {exc.strerror or exc}") from None
         self._conn = conn
@@ -116,7 +116,7 @@ class SqliteStore:
             try:
                 return fn(self._conn, *args)
             except sqlite3.Error as exc:
-                raise StoreError(f"{self.description}: {exc}") from None
+                raise StoreError(f"{self.description}: {error_text(exc, self.path)}") from None
 
     def _scope(self) -> tuple[str, tuple[str, ...]]:
         if self.partition is None:
@@ -379,7 +379,8 @@ class SqliteStore:
             conn.execute("COMMIT")
             return new_etag
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:  # (a failed COMMIT, disk full, has rolled back: keep its error)
+                conn.execute("ROLLBACK")
             raise
 
     async def insert(self, row: Row) -> str:

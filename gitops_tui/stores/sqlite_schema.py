@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -96,3 +97,21 @@ def file_identity(path: Path) -> tuple[int, int]:
     file open its inode cannot be reused)."""
     found = os.stat(path)
     return found.st_dev, found.st_ino
+
+
+# Below this much free space an I/O error is taken for a full disk.
+_FULL_BELOW = 1 << 20
+
+
+def error_text(exc: sqlite3.Error, path: Path) -> str:
+    """The message for ``exc``; an I/O error on a full filesystem says so (sqlite
+    reports a -shm or -wal file it cannot grow as a bare "disk I/O error")."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    if name.startswith("SQLITE_IOERR") or name == "SQLITE_FULL":
+        try:
+            free = shutil.disk_usage(path.parent).free
+        except OSError:
+            free = None
+        if free is not None and free < _FULL_BELOW:
+            return f"{exc}: disk full ({free // 1024} KiB free)"
+    return str(exc)

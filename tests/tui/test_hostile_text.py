@@ -15,6 +15,7 @@ from gitops_tui.domain.query import Query, value_matches
 from gitops_tui.domain.textsafe import clean
 from gitops_tui.tui.widgets.clean_input import CleanInput
 from gitops_tui.tui.widgets.picker import Picker
+from gitops_tui.writer import StageRecord, record
 
 from .fakes import FakeStore, FrozenClock, T0, deploy, screen_text, wait_for, wait_loaded
 from .test_app import WIDE, app_on
@@ -151,3 +152,85 @@ def test_a_field_term_matches_a_value_by_its_shown_text() -> None:
     assert value_matches("a\x1b]0;pwned\x07z", "pwned")  # the raw text still matches too
     assert not value_matches("az", "a z")
     assert Query.parse('"author:=g h z"').terms[0].accepts("g\u2028h\u202ez")
+
+
+# Every kind of hostile text at once, in every field a view draws (issue 12's fault
+# suite): escapes, 8-bit controls, markup, bidi, combining marks, separators, 1 KB runs.
+HOSTILE = ["\x1b]0;pwned\x07", "\x1b]8;;http://evil\x1b\\", "\x1bP1$r\x1b\\", "\x9b2J", "\x1b[5m",
+           "[link=http://evil]", "[/]", "[@click=app.quit]", "[bold]", "\u202e", "\u2066", "\u2028",
+           "e\u0301\u0301", "\x00\x7f\x85"]
+
+
+def hostile_value(n: int, field: str) -> str:
+    parts = [HOSTILE[(n + i) % len(HOSTILE)] for i in range(4)]
+    return f"{field}{n}" + "".join(parts) + ("x" * 1000 if n == 2 else "")
+
+
+def segments_are_inert(app) -> None:  # type: ignore[no-untyped-def]
+    """No drawn segment carries a link or an action from the data (markup applied)."""
+    for strip in app.screen._compositor.render_strips():
+        for segment in strip:
+            style = segment.style
+            assert style is None or not style.link, segment
+            assert style is None or "@click" not in (style.meta or {}), segment
+            assert is_clean(segment.text), segment
+
+
+@pytest.fixture
+async def every_field_hostile() -> FakeStore:
+    clock = FrozenClock(T0)
+    store = FakeStore(clock=clock)
+    for n in range(4):
+        await deploy(store, clock, n * 15, service=hostile_value(n, "svc"), ring=hostile_value(n, "ring"),
+                     build=300 + n, author=hostile_value(n, "auth"), commit=f"d{n:06d}",
+                     pr_title=hostile_value(n, "title"), merged_by=hostile_value(n, "merger"))
+        await record(store, StageRecord(partition="hello", cluster=hostile_value(n, "cl"),
+                                        manifest_commit_id=f"m{300 + n:06d}", synced_at="2026-11-23T02:00:00Z"),
+                     clock=clock)
+    return store
+
+
+@pytest.mark.parametrize("size", [WIDE, (80, 24)])
+async def test_every_view_and_prompt_draws_hostile_text_inert(every_field_hostile: FakeStore, size) -> None:
+    app = app_on(every_field_hostile)
+    async with app.run_test(size=size) as pilot:
+        await wait_loaded(pilot)
+        seen = []
+
+        async def check(what: str) -> None:
+            await pilot.pause()
+            text = screen_text(app)
+            assert screen_is_clean(text), what
+            segments_are_inert(app)
+            svg = app.export_screenshot()
+            assert "href=" not in svg, what
+            seen.append(what)
+
+        await check("deployments")
+        assert "ring3[" in screen_text(app).lower()  # markup shown as written
+        await pilot.press("enter")
+        assert app.view == "detail"
+        await check("drill-down")
+        await pilot.press("escape", "colon", *"rings", "enter")
+        assert app.view == "rings"
+        await check("rings")
+        await pilot.press("enter")
+        await check("rings drill-down")
+        await pilot.press("escape", "colon", *"clusters", "enter")
+        assert app.view == "clusters"
+        await check("clusters")
+        await pilot.press("escape", "question_mark")
+        await check("help")
+        await pilot.press("escape")
+        for key in ("s", "r", "a", "m"):
+            await pilot.press(key)
+            assert isinstance(app.screen, Picker)
+            await check(f"picker {key}")
+            await pilot.press("down", "enter")
+            await check(f"after picking {key}")
+        await pilot.press("slash", *"svc")
+        await check("filter line")
+        await pilot.press("escape", "colon", *"[/]", *"[link=x]")
+        await check("command line")
+        await pilot.press("escape")
+        assert app.is_running and len(seen) == 16

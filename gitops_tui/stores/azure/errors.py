@@ -31,6 +31,8 @@ _REJECTIONS = {
     "OutOfRangeInput": "a value is out of range",
     "InvalidInput": "the service refused the entity (InvalidInput)",
 }
+# A write's permission by name, and its letter in a SAS token's ``sp``.
+_SAS_LETTERS = {"query": "r", "add": "a", "update": "u", "delete": "d"}
 
 
 class ErrorMapper:
@@ -58,8 +60,10 @@ class ErrorMapper:
         """A StoreError for ``reason``, prefixed with the description and sanitized."""
         return StoreError(f"{self.description}: {self.sanitize(reason)}")
 
-    def map(self, exc: BaseException, timeout_s: float, deadline_s: float) -> StoreError:
-        """A safe StoreError for anything the SDK (or a deadline) raised."""
+    def map(self, exc: BaseException, timeout_s: float, deadline_s: float,
+            needs: tuple[str, ...] = ()) -> StoreError:
+        """A safe StoreError for anything the SDK (or a deadline) raised; ``needs`` names
+        the permissions the operation takes (``("add", "update")``), for a denial."""
         if isinstance(exc, StoreError):
             return exc
         from azure.core.exceptions import (
@@ -81,13 +85,18 @@ class ErrorMapper:
             return self.fail(f"cannot connect to {host} ({_root_reason(exc)})")
         if isinstance(exc, ServiceResponseError):
             return self.fail(f"connection to {host} failed ({_root_reason(exc)})")
+        denied = "access denied (check account key / SAS)"
+        if needs:  # (a read-only SAS: say which permission the write lacks)
+            letters = "".join(_SAS_LETTERS[n] for n in needs)
+            denied = (f"access denied: this needs the {' and '.join(needs)} permission "
+                      f"(a SAS token's sp must include {letters!r}; or check the account key)")
         if isinstance(exc, ClientAuthenticationError):
-            return self.fail("access denied (check account key / SAS)")
+            return self.fail(denied)
         if isinstance(exc, HttpResponseError):
             status = exc.status_code
             code = error_code(exc)
             if status == 403 or code in ("AuthorizationFailure", "AuthenticationFailed"):
-                return self.fail("access denied (check account key / SAS)")
+                return self.fail(denied)
             if code == "TableNotFound" or (status == 404 and "table" in code.lower()):
                 return TableMissingError(f"{self.description}: table {self.table!r} does not exist")
             reason = f"HTTP {status}" if status else "request failed"

@@ -106,13 +106,18 @@ class AzureTableStore:
         """
         self._connect()
         if create:
-            from azure.core.exceptions import ResourceExistsError
+            from azure.core.exceptions import HttpResponseError, ResourceExistsError
 
             def create_table() -> None:
                 try:
                     self._client.create_table()
                 except ResourceExistsError:
                     pass
+                except HttpResponseError as exc:
+                    # A table SAS can never create its table, and a writer's needs not:
+                    # the table may well exist, and the first write says what is missing.
+                    if exc.status_code != 403:
+                        raise
 
             try:
                 await self._run(create_table)
@@ -130,9 +135,10 @@ class AzureTableStore:
         if identity is not None:
             identity.close()
 
-    def _map_error(self, exc: BaseException) -> StoreError:
-        """A safe StoreError for anything the SDK (or a deadline) raised."""
-        return self._errors.map(exc, self.timeout_s, self.deadline_s)
+    def _map_error(self, exc: BaseException, needs: tuple[str, ...] = ()) -> StoreError:
+        """A safe StoreError for anything the SDK (or a deadline) raised (``needs``: the
+        permissions a write takes, named if it is denied)."""
+        return self._errors.map(exc, self.timeout_s, self.deadline_s, needs)
 
     def _scope(self) -> tuple[str | None, dict[str, Any]]:
         # The SDK substitutes @names word by word: keep spaces around every parameter.
@@ -310,7 +316,7 @@ class AzureTableStore:
                 f"{self.description}: row {entity['PartitionKey']}/{entity['RowKey']} already exists"
             ) from None
         except Exception as exc:
-            raise self._map_error(exc) from None
+            raise self._map_error(exc, ('add',)) from None
         return str(metadata.get("etag") or "")
 
     async def replace(self, row: Row, etag: str) -> str:
@@ -337,20 +343,21 @@ class AzureTableStore:
             raise ConflictError(f"{self.description}: row {where} changed since it was read") from None
         except ResourceNotFoundError as exc:
             if is_table_missing(exc):
-                raise self._map_error(exc) from None
+                raise self._map_error(exc, ('update',)) from None
             raise ConflictError(f"{self.description}: row {where} no longer exists") from None
         except HttpResponseError as exc:
             if exc.status_code == 412:
                 raise ConflictError(
                     f"{self.description}: row {where} changed since it was read"
                 ) from None
-            raise self._map_error(exc) from None
+            raise self._map_error(exc, ('update',)) from None
         except Exception as exc:
-            raise self._map_error(exc) from None
+            raise self._map_error(exc, ('update',)) from None
         return str(metadata.get("etag") or "")
 
     async def upsert_many(self, rows: Iterable[Row]) -> int:
         """Insert-or-replace in transactions of 100 rows of one partition each; a row the
         service refuses costs no other row (see :mod:`.bulk`)."""
         submit = functools.partial(self._call, "submit_transaction")
-        return await upsert_all(rows, submit, self._errors, self._map_error, _WORKERS)
+        fatal = functools.partial(self._map_error, needs=("add", "update"))
+        return await upsert_all(rows, submit, self._errors, fatal, _WORKERS)
