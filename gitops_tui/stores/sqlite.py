@@ -327,9 +327,14 @@ class SqliteStore:
 
     async def keys(self) -> set[tuple[str, str]]:
         """``(PartitionKey, RowKey)`` of every row in scope (``ListsKeys``)."""
-        where, args = self._scope()
-        sql = f'SELECT "PartitionKey", "RowKey" FROM "{self.table}" NOT INDEXED WHERE {where}'
-        return await self._run(lambda conn: set(conn.execute(sql, args)))
+        return await self._run(lambda conn: set(conn.execute(*self._keys_sql())))
+
+    async def missing(self, keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Those of ``keys`` no row in scope has (``FindsMissing``), read one key at a time."""
+        return await self._run(lambda conn: keys.difference(conn.execute(*self._keys_sql())))  # type: ignore[no-any-return]
+
+    def _keys_sql(self) -> tuple[str, tuple[str, ...]]:  # (every key in scope)
+        return f'SELECT "PartitionKey", "RowKey" FROM "{self.table}" NOT INDEXED WHERE {self._scope()[0]}', self._scope()[1]
 
     # -- writing -------------------------------------------------------------------
 
