@@ -20,7 +20,7 @@ from gitops_tui.index.blocks import RowBlock
 from gitops_tui.index.journey import JourneyIndex
 from gitops_tui.domain.model import Snapshot
 from gitops_tui.domain.rows import Row, row_key
-from gitops_tui.stores.base import Cursor, ListsKeys, ProjectedScan, ReportsBadRows, Store, StoreError, StoreReplaced
+from gitops_tui.stores.base import Cursor, FindsMissing, ListsKeys, ProjectedScan, ReportsBadRows, Store, StoreError, StoreReplaced
 from gitops_tui.domain.timefmt import utcnow
 
 LOADING, OK, STALE, ERROR = "LOADING", "OK", "STALE", "ERROR"
@@ -29,11 +29,6 @@ PROGRESS_EVERY_S = 0.25  # how often a full load reports its progress
 # gone from it leave the view (at most every third poll, so a short interval does not
 # list 100k keys every second).
 RECONCILE_EVERY_S = 20.0
-# Changing polls allocate and free a snapshot's lists (~1 MB at 100k rows) from the loop
-# and worker threads; glibc kept the freed pages in its arenas: the soak benchmark grew
-# ~5 MB/min at 1 s polls with 5 writes/s, while traced Python memory stayed flat. This
-# often after a changing poll the free pages go back (runtime.heap).
-TRIM_EVERY_S = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +98,6 @@ class Monitor:
         # row's gaps, kept here so a changed row or a reload gets them again.
         self._facts: dict[tuple[str, str], Row] = {}
         self._reconciled_at = 0.0  # time.monotonic() of the last key listing (or load)
-        self._trimmed_at = time.monotonic()
         self._polls_since_reconcile = 0
 
     def subscribe(self, listener: Listener) -> None:
@@ -235,9 +229,6 @@ class Monitor:
         self.cursor = cursor
         if self.index.generation != generation:
             self.snapshot = self.index.snapshot(changed=changed)
-            if time.monotonic() - self._trimmed_at >= TRIM_EVERY_S:
-                self._trimmed_at = time.monotonic()
-                await asyncio.to_thread(release_free_memory)
         self.status = PollStatus(
             state=OK,
             last_ok=self.clock(),
@@ -310,10 +301,13 @@ class Monitor:
     async def _gone(self) -> set[tuple[str, str]]:
         """Keys the index holds that the store no longer does (facts that carry a whole
         row are not the store's to delete)."""
-        stored = await self._bounded(self.store.keys())  # type: ignore[attr-defined]
-        self._reconciled_at, self._polls_since_reconcile = time.monotonic(), 0
         own = {key for key, facts in self._facts.items() if "RowKey" in facts}
-        return self.index.keys() - stored - own
+        if isinstance(self.store, FindsMissing):  # (no set of every stored key: see there)
+            gone = await self._bounded(self.store.missing(self.index.keys() - own))
+        else:
+            gone = self.index.keys() - await self._bounded(self.store.keys()) - own  # type: ignore[attr-defined]
+        self._reconciled_at, self._polls_since_reconcile = time.monotonic(), 0
+        return gone
 
     def _bad_rows(self) -> int:
         store = self.store

@@ -195,6 +195,15 @@ class ListsKeys(Protocol):
     async def keys(self) -> set[tuple[str, str]]: ...
 
 
+@runtime_checkable
+class FindsMissing(Protocol):
+    """A store that can tell which of some keys it no longer holds without building a
+    set of every key it has (``ListsKeys``): 100k fresh key tuples a reconcile left
+    ~18 MB of Python heap arenas behind that a process never got back."""
+
+    async def missing(self, keys: set[tuple[str, str]]) -> set[tuple[str, str]]: ...
+
+
 def in_scope(row_partition: str, partition: str | None) -> bool:
     """Whether a row of ``row_partition`` belongs to a store scoped to ``partition``."""
     return partition is None or row_partition in (partition, cluster_partition(partition))

@@ -37,7 +37,7 @@ from gitops_tui.domain.timefmt import parse_iso, to_iso, utcnow
 from gitops_tui.stores.sqlite_schema import add_projection, error_text, file_identity as _identity, json_path, table_sql
 from gitops_tui.stores.base import BLOCK_ROWS, BadRow, ConflictError, Page, StoreError, StoreReplaced, TableMissingError, Versioned
 from gitops_tui.stores.bulk import Refused, write_batches
-from gitops_tui.stores.sqlite_rows import Key, block_by_rows, entities_only, entities_page, entity_of, fill_projections
+from gitops_tui.stores.sqlite_rows import Key, block_by_rows, missing_keys, entities_only, entities_page, entity_of, fill_projections
 
 _COLUMN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,254}")
 # The key columns, and what a read of documents selects (see ``stores.sqlite_rows``).
@@ -327,9 +327,14 @@ class SqliteStore:
 
     async def keys(self) -> set[tuple[str, str]]:
         """``(PartitionKey, RowKey)`` of every row in scope (``ListsKeys``)."""
-        where, args = self._scope()
-        sql = f'SELECT "PartitionKey", "RowKey" FROM "{self.table}" NOT INDEXED WHERE {where}'
-        return await self._run(lambda conn: set(conn.execute(sql, args)))
+        return await self._run(lambda conn: set(conn.execute(*self._keys_sql())))
+
+    async def missing(self, keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Those of ``keys`` no row in scope has (``FindsMissing``), read one key at a time."""
+        return await self._run(missing_keys, self._keys_sql(), keys)  # type: ignore[no-any-return]
+
+    def _keys_sql(self) -> tuple[str, tuple[str, ...]]:  # (every key in scope)
+        return f'SELECT "PartitionKey", "RowKey" FROM "{self.table}" NOT INDEXED WHERE {self._scope()[0]}', self._scope()[1]
 
     # -- writing -------------------------------------------------------------------
 

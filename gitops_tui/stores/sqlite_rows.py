@@ -14,6 +14,7 @@ from __future__ import annotations
 from itertools import repeat
 from operator import itemgetter, methodcaller
 
+import sqlite3
 from collections.abc import Sequence
 import orjson
 
@@ -132,3 +133,12 @@ def block_by_rows(
             continue
         _bad(bad, partition, key, seq, found)  # type: ignore[arg-type]
     return _RS.join(docs), len(docs), lines
+
+
+def missing_keys(conn: sqlite3.Connection, query: tuple[str, tuple[str, ...]], keys: set[Key]) -> set[Key]:
+    """Those of ``keys`` that ``query`` (every key in scope) does not list. The keys are
+    read one at a time and only counted, so the common answer (none missing) allocates
+    nothing that outlives a row: a set of every key, made in a worker thread, left its
+    glibc arena and Python's heap ~10-18 MB larger at each reconcile."""
+    found = sum(map(keys.__contains__, conn.execute(*query)))  # (a key is listed once)
+    return set() if found == len(keys) else keys.difference(conn.execute(*query))

@@ -15,7 +15,7 @@ import pytest
 
 from gitops_tui.config import StoreConfig
 from gitops_tui.monitor import Monitor
-from gitops_tui.stores.base import ListsKeys
+from gitops_tui.stores.base import FindsMissing, ListsKeys
 
 
 def _rows() -> list[dict[str, str]]:
@@ -98,3 +98,16 @@ async def test_a_whole_row_fact_is_not_deleted_by_a_reconcile(store_and_delete, 
     for _ in range(3):
         update = await monitor.poll()
     assert sorted(c.cluster for c in update.snapshot.clusters) == ["east", "west"]
+
+
+async def test_missing_names_exactly_the_deleted_keys(store_and_delete):
+    """``FindsMissing`` (SQLite): the keys asked about that are gone, nothing else; a
+    key of another partition (out of scope) counts as missing."""
+    store, delete = store_and_delete
+    if not isinstance(store, FindsMissing):
+        pytest.skip("this store lists its keys instead")
+    asked = {("p", "k01"), ("p", "k02"), ("p", "dup-a"), ("p.clusters", "east"), ("q", "k03")}
+    assert await store.missing(asked) == {("q", "k03")}
+    delete(("p", "k01"), ("p.clusters", "east"))
+    assert await store.missing(asked) == {("p", "k01"), ("p.clusters", "east"), ("q", "k03")}
+    assert await store.missing(set()) == set()
