@@ -4,7 +4,7 @@ feed the monitor facts (which clusters run which deployment)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -14,8 +14,12 @@ from gitops_tui.domain.rows import Row
 from gitops_tui.domain.timefmt import utcnow
 from gitops_tui.sync import memory
 from gitops_tui.sync.facts import Key, pushed, sync_facts
-from gitops_tui.sync.flux_tags import ClusterTag, SyncError, ancestry, cache_root, cluster_tags, mirror_path, refresh
+from gitops_tui.sync.flux_tags import (Ancestry, ClusterTag, SyncError, ancestry, cache_root, cluster_tags,
+                                       mirror_path, refresh)
 from gitops_tui.sync.settings import SyncSettings
+
+
+Source = Callable[[], Awaitable[dict[str, ClusterTag]]]  # cluster -> its revision, per poll
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,10 +33,15 @@ class SyncState:
 
 
 class FluxTagSync:
-    """Flux v1 tags on one manifest repository, turned into facts."""
+    """Flux v1 tags on one manifest repository (and the revisions other sources
+    report, e.g. Argo CD), turned into facts."""
 
-    def __init__(self, settings: SyncSettings, root: Path | None = None) -> None:
+    def __init__(self, settings: SyncSettings, root: Path | None = None,
+                 sources: Sequence[Source] = ()) -> None:
         self.settings = settings
+        self.sources = list(sources)
+        self._reported: dict[str, ClusterTag] = {}  # the sources' last known answer
+        self._source_error: str | None = None
         self.root = root or cache_root()
         self.state = SyncState({}, {}, None)
         self.checks = 0
@@ -44,25 +53,51 @@ class FluxTagSync:
         return self.settings.manifest_repo or next(
             (d.manifest_repo for d in deployments if d.manifest_repo and pushed(d)), None)
 
+    async def ask_sources(self) -> None:
+        """One call per source; a failing source keeps its last known answer and its
+        error (safe text: providers never put tokens in errors)."""
+        errors = []
+        for source in self.sources:
+            try:
+                self._reported.update(await source())
+            except Exception as exc:  # noqa: BLE001 - any source failure is shown, never raised
+                errors.append(str(exc)[:200] or type(exc).__name__)
+        self._source_error = "; ".join(errors) or None
+
     def facts(self, deployments: Sequence[Deployment]) -> dict[Key, Row]:
         """Refresh the mirror (one fetch) and work out every deployment's sync. On a
         failure the last known state is kept and its error recorded."""
         repo = self.repo_for(deployments)
-        if repo is None:
+        reported = dict(self._reported)
+        if repo is None and not reported:
+            if self._source_error:
+                self.state = SyncState(self.state.tags, self.state.behind, self.state.at, self._source_error)
             return {}
         try:
-            mirror = refresh(repo, self.root)
-            tags = cluster_tags(mirror, self.settings.tag_prefix)
-            found = ancestry(mirror, {t.commit for t in tags.values()})
+            tags: dict[str, ClusterTag] = {}
+            if repo is not None:
+                mirror = refresh(repo, self.root)
+                tags = cluster_tags(mirror, self.settings.tag_prefix)
+            tags.update(reported)
+            found = ancestry(mirror, {t.commit for t in tags.values()}) if repo is not None else _exact(tags)
         except SyncError as exc:
             self.state = SyncState(self.state.tags, self.state.behind, self.state.at, str(exc))
             return {}
         behind = {c: found.behind(t.commit) for c, t in tags.items()}
-        self.state = SyncState(tags, behind, utcnow())
+        self.state = SyncState(tags, behind, utcnow(), self._source_error)
         out = sync_facts(deployments, tags, found, self.settings.clusters, self._seen)
         self.checks += found.checks
         memory.save(self._memory_path, self._seen)
         return out
+
+
+def _exact(tags: dict[str, ClusterTag]) -> Ancestry:
+    """Without a mirror, a revision contains only itself (no ancestry known)."""
+    found = Ancestry()
+    for t in tags.values():
+        found.contained[t.commit] = frozenset({t.commit})
+        found.short[t.commit] = frozenset({t.commit[:7]})
+    return found
 
 
 def watch(monitor, sync: FluxTagSync) -> None:  # type: ignore[no-untyped-def]
@@ -74,6 +109,7 @@ def watch(monitor, sync: FluxTagSync) -> None:  # type: ignore[no-untyped-def]
         busy[0] = True
         try:
             deployments = list(monitor.snapshot.deployments)
+            await sync.ask_sources()
             facts = await asyncio.to_thread(sync.facts, deployments)
             if facts:
                 mine[0] = True  # (the update add_facts publishes is ours: no refetch)
@@ -94,12 +130,14 @@ def watch(monitor, sync: FluxTagSync) -> None:  # type: ignore[no-untyped-def]
 
 
 def with_sync(rows: list[Row], deployments: Sequence[Deployment], settings: SyncSettings | None,
-              root: Path | None = None) -> tuple[list[Row], str | None]:
+              root: Path | None = None, sources: Sequence[Source] | None = None) -> tuple[list[Row], str | None]:
     """``rows`` with the sync facts of a one-shot listing (``get``) overlaid, and the
     refresh's error if it failed (the rows are then as stored)."""
     if settings is None:
         return rows, None
-    sync = FluxTagSync(settings, root)
+    sync = FluxTagSync(settings, root, sources or ())
+    if sync.sources:
+        asyncio.run(sync.ask_sources())
     facts = sync.facts(deployments)
     if not facts:
         return rows, sync.state.error

@@ -109,7 +109,10 @@ def run(args: argparse.Namespace, config: Config) -> int:
     from gitops_tui.sync.settings import sync_settings
     from gitops_tui.sync.watcher import with_sync
 
-    synced_rows, sync_error = with_sync(rows, snapshot.deployments, sync_settings(config))
+    from gitops_tui.providers.argocd import sync_sources
+
+    settings = sync_settings(config)
+    synced_rows, sync_error = with_sync(rows, snapshot.deployments, settings, sources=sync_sources(settings))
     if synced_rows is not rows:  # the clusters' own answer: rebuilt with it
         index = JourneyIndex()
         index.load(synced_rows)
