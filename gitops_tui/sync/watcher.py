@@ -6,12 +6,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from gitops_tui.domain.model import Deployment
-from gitops_tui.domain.rows import Row
-from gitops_tui.domain.timefmt import utcnow
+from gitops_tui.domain.rules import DERIVED_SOURCE
+from gitops_tui.domain.rows import CLUSTER_SYNC_KIND, Row, cluster_partition
+from gitops_tui.domain.timefmt import to_iso, utcnow
 from gitops_tui.sync import memory
 from gitops_tui.sync.facts import Key, pushed, sync_facts
 from gitops_tui.sync.flux_tags import (Ancestry, ClusterTag, SyncError, ancestry, cache_root, cluster_tags,
@@ -86,9 +87,27 @@ class FluxTagSync:
         behind = {c: found.behind(t.commit) for c, t in tags.items()}
         self.state = SyncState(tags, behind, utcnow(), self._source_error)
         out = sync_facts(deployments, tags, found, self.settings.clusters, self._seen)
+        out.update(cluster_rows(deployments, tags, behind, repo))
         self.checks += found.checks
         memory.save(self._memory_path, self._seen)
         return out
+
+
+def cluster_rows(deployments: Sequence[Deployment], tags: dict[str, ClusterTag],
+                 behind: dict[str, tuple[int, int | None]], repo: str | None) -> dict[Key, Row]:
+    """A cluster-sync row per reported cluster and partition (so tag- and API-derived
+    clusters are listed like recorded ones), with how far behind the branch it is."""
+    out: dict[Key, Row] = {}
+    for partition in sorted({d.partition for d in deployments if pushed(d)}):
+        for cluster, t in tags.items():
+            count, since = behind.get(cluster, (0, None))
+            key = (cluster_partition(partition), f"sync-{cluster}")
+            out[key] = {"PartitionKey": key[0], "RowKey": key[1], "kind": CLUSTER_SYNC_KIND, "source": DERIVED_SOURCE,
+                        "cluster": cluster, "manifestCommitId": t.commit,
+                        "syncedAt": to_iso(t.at) if t.at else "", "manifestRepo": repo or "",
+                        "behindCommits": count,
+                        "behindSince": to_iso(datetime.fromtimestamp(since, UTC)) if since else ""}
+    return out
 
 
 def _exact(tags: dict[str, ClusterTag]) -> Ancestry:
@@ -143,4 +162,7 @@ def with_sync(rows: list[Row], deployments: Sequence[Deployment], settings: Sync
         return rows, sync.state.error
     from gitops_tui.domain.rows import row_key
 
-    return [{**row, **facts[k]} if (k := row_key(row)) in facts else row for row in rows], sync.state.error
+    out = [{**row, **facts[k]} if (k := row_key(row)) in facts else row for row in rows]
+    held = {row_key(row) for row in rows}
+    out.extend(f for k, f in facts.items() if k not in held and "PartitionKey" in f)  # the clusters seen
+    return out, sync.state.error

@@ -125,6 +125,9 @@ async def test_monitor_keeps_the_last_known_argo_sync_on_failure(tmp_path: Path)
             d = monitor.snapshot.deployments[0]
             assert (d.rollout, d.synced_clusters, d.pending_clusters) == ("partial", ("east-us",), ("in-cluster",))
             assert sync.state.behind["in-cluster"][0] == 1
+            seen = {c.cluster: c for c in monitor.snapshot.clusters}  # listed like recorded ones
+            assert (seen["in-cluster"].behind, seen["in-cluster"].manifest_commit) == (1, shas[0])
+            assert seen["in-cluster"].behind_since is not None and seen["east-us"].behind == 0
             server.routes["/api/v1/applications"] = lambda q, h: (200, {}, "RESET")
             await monitor.poll()
             await _settle()
