@@ -130,6 +130,8 @@ def watch(monitor, sync: FluxTagSync) -> None:  # type: ignore[no-untyped-def]
             deployments = list(monitor.snapshot.deployments)
             await sync.ask_sources()
             facts = await asyncio.to_thread(sync.facts, deployments)
+            state = sync.state
+            monitor.sync_problem = (state.error, state.at) if state.error else None
             if facts:
                 mine[0] = True  # (the update add_facts publishes is ours: no refetch)
                 try:

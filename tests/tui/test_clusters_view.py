@@ -68,3 +68,40 @@ async def test_a_cluster_from_the_sync_component_shows_it_is_behind() -> None:
         await pilot.press("enter")
         await pilot.pause()
         assert app.view == "cluster" and "behind 3 commits for" in screen_text(app)
+
+
+async def test_the_drill_down_says_how_far_behind_each_cluster_is() -> None:
+    store = await story_store(injection=False)
+    await store.upsert_many([{
+        "PartitionKey": cluster_partition(PARTITION), "RowKey": "sync-north", "kind": "clusterSync",
+        "source": "sync", "cluster": "north", "manifestCommitId": "m000201",
+        "syncedAt": "2025-01-15T09:00:00.000000Z", "behindCommits": 2,
+        "behindSince": "2025-01-15T10:00:00.000000Z"}])
+    app = app_on(store)
+    async with app.run_test(size=(160, 60)) as pilot:
+        await wait_loaded(pilot)
+        await pilot.press("enter")
+        await pilot.pause()
+        north = next(line for line in screen_text(app).splitlines() if "NORTH" in line)
+        assert "2 commits, " in north
+
+
+async def test_an_unreachable_sync_source_is_in_the_status_bar_and_nothing_crashes(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from gitops_tui.sync.settings import SyncSettings
+    from gitops_tui.sync.watcher import FluxTagSync, watch
+    from gitops_tui.tui.app import make_app
+
+    from .fakes import NOW, FrozenClock, config_for, monitor_for, wait_for
+
+    store = await story_store(injection=False)
+    clock = FrozenClock(NOW)
+    monitor = monitor_for(store, clock)
+    secret = "https://user:s3cret-token@git.example.invalid/org/manifests"
+    watch(monitor, FluxTagSync(SyncSettings(manifest_repo=secret), tmp_path / "cache"))
+    app = make_app(config_for(), monitor, clock=clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_loaded(pilot)
+        await wait_for(pilot, lambda: "cluster sync" in screen_text(app), what="the sync error")
+        line = next(line for line in screen_text(app).splitlines() if "cluster sync" in line)
+        assert "cluster sync, no sync read yet: git" in line and "s3cret-token" not in screen_text(app)
+        assert app.is_running
