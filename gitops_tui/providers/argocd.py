@@ -76,7 +76,7 @@ class ArgoSource:
             return f"{self.settings.url}/api/v1/applications/{names[0]}"
         return f"{self.settings.url}/api/v1/applications"
 
-    async def __call__(self) -> dict[str, ClusterTag]:
+    async def __call__(self, deployments: object = ()) -> dict[str, ClusterTag]:
         body = await self._client.get_json(self.url())
         if not isinstance(body, dict):
             raise ProviderError("argocd: unexpected answer (not an Application list)")
@@ -88,6 +88,16 @@ class ArgoSource:
         await self._client.aclose()
 
 
-def sync_sources(settings: Any) -> list[ArgoSource]:
-    """The API sync sources ``sync:`` configures (Argo CD), for the sync watcher."""
-    return [ArgoSource(settings.argocd)] if settings is not None and settings.argocd is not None else []
+def sync_sources(settings: Any, providers: Any = None, repo: str | None = None) -> list[Any]:
+    """The API sync sources ``sync:`` configures (Argo CD; Flux v2 commit statuses
+    through the provider that hosts the manifest repository), for the sync watcher."""
+    from gitops_tui.providers.flux_status import FluxStatusSource, pick_provider
+
+    if settings is None:
+        return []
+    out: list[Any] = [ArgoSource(settings.argocd)] if settings.argocd is not None else []
+    repo = settings.manifest_repo or repo
+    configured = providers.providers if providers is not None else {}
+    if settings.flux_status_context and repo and (kind := pick_provider(repo, configured)):
+        out.append(FluxStatusSource(repo, kind, configured[kind], settings.flux_status_context))
+    return out

@@ -9,11 +9,13 @@ sync:
     url: https://argocd.example.com
     token: ${env:ARGOCD_TOKEN}
     applications: [app-east-us, app-west-eu]
+  flux_status_context: default   # Flux v2 commit statuses (regex with a cluster group)
 ```
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,7 @@ class SyncSettings:
     tag_prefix: str = "flux-"
     clusters: dict[str, list[str]] = field(default_factory=dict)
     argocd: "ArgoSettings | None" = None
+    flux_status_context: str | None = None  # regex with a ``cluster`` group (Flux v2 statuses)
 
 
 @dataclass(frozen=True)
@@ -74,7 +77,27 @@ def sync_settings(config: Config) -> SyncSettings | None:
             raise fail(f"clusters.{str(ring)[:40]}", "must be a list of cluster names")
         rings[str(ring).lower()] = [n.strip() for n in names]
     return SyncSettings(manifest_repo=repo.strip() if isinstance(repo, str) else None,
-                        tag_prefix=prefix, clusters=rings, argocd=_argocd(data.get("argocd"), fail))
+                        tag_prefix=prefix, clusters=rings, argocd=_argocd(data.get("argocd"), fail),
+                        flux_status_context=_context(data.get("flux_status_context"), fail))
+
+
+FLUX_DEFAULT_CONTEXT = r"^kustomization/(?P<cluster>[^/]+)(/|$)"  # Flux's default <kind>/<name>/<uid>
+
+
+def _context(value: Any, fail: Any) -> str | None:
+    if value is None:
+        return None
+    if value is True or value == "default":
+        return FLUX_DEFAULT_CONTEXT
+    if not isinstance(value, str):
+        raise fail("flux_status_context", "must be a regular expression with a (?P<cluster>...) group, or default")
+    try:
+        compiled = re.compile(value)
+    except re.error as exc:
+        raise fail("flux_status_context", f"invalid regular expression ({exc})") from None
+    if "cluster" not in compiled.groupindex:
+        raise fail("flux_status_context", "needs a (?P<cluster>...) group naming the cluster")
+    return value
 
 
 def _argocd(data: Any, fail: Any) -> ArgoSettings | None:

@@ -20,7 +20,8 @@ from gitops_tui.sync.flux_tags import (Ancestry, ClusterTag, SyncError, ancestry
 from gitops_tui.sync.settings import SyncSettings
 
 
-Source = Callable[[], Awaitable[dict[str, ClusterTag]]]  # cluster -> its revision, per poll
+# Per poll, given the deployments: cluster -> its revision (Argo CD, Flux v2 statuses).
+Source = Callable[[Sequence[Deployment]], Awaitable[dict[str, ClusterTag]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,13 +55,13 @@ class FluxTagSync:
         return self.settings.manifest_repo or next(
             (d.manifest_repo for d in deployments if d.manifest_repo and pushed(d)), None)
 
-    async def ask_sources(self) -> None:
+    async def ask_sources(self, deployments: Sequence[Deployment] = ()) -> None:
         """One call per source; a failing source keeps its last known answer and its
         error (safe text: providers never put tokens in errors)."""
         errors = []
         for source in self.sources:
             try:
-                self._reported.update(await source())
+                self._reported.update(await source(deployments))
             except Exception as exc:  # noqa: BLE001 - any source failure is shown, never raised
                 errors.append(str(exc)[:200] or type(exc).__name__)
         self._source_error = "; ".join(errors) or None
@@ -128,7 +129,7 @@ def watch(monitor, sync: FluxTagSync) -> None:  # type: ignore[no-untyped-def]
         busy[0] = True
         try:
             deployments = list(monitor.snapshot.deployments)
-            await sync.ask_sources()
+            await sync.ask_sources(deployments)
             facts = await asyncio.to_thread(sync.facts, deployments)
             state = sync.state
             monitor.sync_problem = (state.error, state.at) if state.error else None
@@ -158,7 +159,7 @@ def with_sync(rows: list[Row], deployments: Sequence[Deployment], settings: Sync
         return rows, None
     sync = FluxTagSync(settings, root, sources or ())
     if sync.sources:
-        asyncio.run(sync.ask_sources())
+        asyncio.run(sync.ask_sources(deployments))
     facts = sync.facts(deployments)
     if not facts:
         return rows, sync.state.error

@@ -112,7 +112,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     from gitops_tui.providers.argocd import sync_sources
 
     settings = sync_settings(config)
-    synced_rows, sync_error = with_sync(rows, snapshot.deployments, settings, sources=sync_sources(settings))
+    synced_rows, sync_error = with_sync(rows, snapshot.deployments, settings, sources=sync_sources(settings, config.providers))
     if synced_rows is not rows:  # the clusters' own answer: rebuilt with it
         index = JourneyIndex()
         index.load(synced_rows)

@@ -26,7 +26,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     if settings is not None:  # the clusters' own answer, refreshed after every poll
         from gitops_tui.providers.argocd import sync_sources
 
-        watch(monitor, FluxTagSync(settings, sources=sync_sources(settings)))
+        watch(monitor, FluxTagSync(settings, sources=sync_sources(settings, config.providers)))
     run_app(config, monitor)
     return 0
 
