@@ -15,7 +15,10 @@ from pathlib import Path
 
 from gitops_tui.domain import rules
 from gitops_tui.sync.facts import sync_facts
+from gitops_tui.providers.argocd import parse_applications
 from gitops_tui.sync.flux_tags import ancestry, cluster_tags, refresh
+from gitops_tui.sync.settings import SyncSettings
+from gitops_tui.sync.watcher import FluxTagSync
 from tests.sync.gitrepo import ENV, git
 
 
@@ -63,6 +66,18 @@ def main() -> None:
             print(f"{label}: {t3 - t0:.3f}s (fetch {t1 - t0:.3f}s, tags+ancestry {t2 - t1:.3f}s, "
                   f"facts {t3 - t2:.4f}s for {len(facts)} deployments)")
         print(f"ancestry checks: {found.checks} in {t3 - t2:.4f}s = {found.checks / (t3 - t2):,.0f}/s")
+        # The whole component as the monitor runs it: + behind per cluster, cluster rows.
+        sync = FluxTagSync(SyncSettings(manifest_repo=str(repo)), cache)
+        for label in ("component poll", "component poll"):
+            t0 = time.perf_counter()
+            out = sync.facts(deployments)
+            print(f"{label}: {time.perf_counter() - t0:.3f}s, {len(out)} facts, behind "
+                  f"{ {c: b[0] for c, b in sync.state.behind.items()} }")
+        apps = {"items": [{"metadata": {"name": f"app-{n}"}, "spec": {"destination": {"name": f"c{n}"}},
+                           "status": {"sync": {"revision": shas[-1], "status": "Synced"}}} for n in range(1000)]}
+        t0 = time.perf_counter()
+        parsed = parse_applications(apps, tuple(f"app-{n}" for n in range(1000)))
+        print(f"argocd: {len(parsed)} Applications parsed in {time.perf_counter() - t0:.4f}s (one GET per poll)")
 
 
 if __name__ == "__main__":

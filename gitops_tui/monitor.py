@@ -85,6 +85,9 @@ class Monitor:
         self.cursor: Cursor = None
         self.loaded = False
         self.status = PollStatus()
+        # The sync component's failure, when its source cannot be read: ``(error, when
+        # the last known sync was read)``, shown in the status bar; None when all is well.
+        self.sync_problem: tuple[str, datetime | None] | None = None
         self.snapshot = Snapshot(deployments=(), loaded=False)
         self._listeners: list[Listener] = []
         # True once a full load's rows are all compressed and the freed heap returned

@@ -37,9 +37,11 @@ def load_snapshot(config: Config, enrich: bool = True) -> tuple[Snapshot, int]:
     index.load(rows)
     snapshot = index.snapshot()
     if sync is not None:
+        from gitops_tui.providers.argocd import sync_sources
         from gitops_tui.sync.watcher import with_sync
 
-        synced_rows, sync_error = with_sync(rows, snapshot.deployments, sync)
+        sources = sync_sources(sync, config.providers)
+        synced_rows, sync_error = with_sync(rows, snapshot.deployments, sync, sources=sources)
         if synced_rows is not rows:  # the clusters' own answer: rebuilt with it
             index = JourneyIndex()
             index.load(synced_rows)

@@ -97,6 +97,11 @@ class ClusterSync:
     manifest_commit: str  # lower-cased
     synced_at: datetime | None
     manifest_repo: str | None = None
+    behind: int = 0  # newer manifest commits the cluster has not synced (when known)
+    behind_since: datetime | None = None  # the oldest of them: behind since then
+    # Read from git tags or an API by the sync component, whose ancestry facts say what
+    # runs there: the push-order horizon of recorded syncs does not apply to it.
+    derived: bool = False
 
 
 @dataclass(frozen=True, slots=True)

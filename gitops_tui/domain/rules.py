@@ -223,7 +223,20 @@ def cluster_sync_of(row: Row) -> ClusterSync | None:
         manifest_commit=commit.lower(),
         synced_at=parse_iso(text(row.get("syncedAt"))) or row_time(row),
         manifest_repo=(text(row.get("manifestRepo")) or "").strip() or None,
+        behind=_count(row.get("behindCommits")),
+        behind_since=parse_iso(text(row.get("behindSince"))),
+        derived=text(row.get("source")) == DERIVED_SOURCE,
     )
+
+
+DERIVED_SOURCE = "sync"  # the ``source`` of the cluster rows the sync component adds
+
+
+def _count(value: object) -> int:
+    try:
+        return max(0, int(str(value))) if value not in (None, "") else 0
+    except ValueError:
+        return 0
 
 
 def sync_order(s: ClusterSync) -> tuple[str, ...]:
@@ -264,7 +277,7 @@ def synced_clusters(
     pushed = push_time(d)
     return tuple(sorted(
         sync.cluster for sync, reached in horizons
-        if sync.partition == d.partition
+        if sync.partition == d.partition and not sync.derived
         and ((pushed is not None and reached is not None and pushed <= reached)
              or same_commit(sync.manifest_commit, d.manifest_commit))
     ))

@@ -63,6 +63,8 @@ class ClusterSyncing:
         """Each cluster sync with its horizon (see :func:`synced_clusters`)."""
         out = []
         for sync in self.clusters.values():
+            if sync.derived:  # its deployments come with the sync facts (ancestry)
+                continue
             carriers = self._carriers.get(commit_key(sync.partition, sync.manifest_commit))
             if carriers:
                 horizon: str | None = min(carriers.values())

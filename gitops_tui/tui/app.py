@@ -33,7 +33,7 @@ from gitops_tui.tui.idle_gc import IdleCollector
 from gitops_tui.tui.live import LiveUpdates
 from gitops_tui.tui.navigation import Navigation
 from gitops_tui.tui.prompts import Prompts
-from gitops_tui.tui.views.clusters import ClustersView
+from gitops_tui.tui.views.clusters import ClustersView, ClusterView
 from gitops_tui.tui.views.detail import DetailView
 from gitops_tui.tui.views.rings import RingsView
 from gitops_tui.tui.widgets.deployment_table import DeploymentTable
@@ -83,6 +83,7 @@ class GitopsApp(LiveUpdates, Navigation, Prompts, App[None]):
         # navigation
         self.view_stack: list[str] = ["deployments"]
         self.detail_key: tuple[str, str] | None = None
+        self.cluster_key: tuple[str, str] | None = None
         self._view_version: dict[str, tuple[object, ...]] = {}
         # prompts
         self._finish_timer: Timer | None = None
@@ -100,6 +101,7 @@ class GitopsApp(LiveUpdates, Navigation, Prompts, App[None]):
             yield DeploymentTable(self.index, id="deployments")
             yield RingsView(id="rings")
             yield ClustersView(id="clusters")
+            yield ClusterView(id="cluster")
             yield DetailView(id="detail")
         yield FilterBar(self.index.values, on_edit=self.set_filter, id="filter")
         yield StatusBar(id="status")

@@ -192,6 +192,7 @@ class LiveUpdates:
             view=self.view,
             now=self.clock(),
             enrichment=self.enrichment.progress() if self.enrichment is not None else None,
+            sync_problem=self.monitor.sync_problem,
         )
         self.query_one(StatusBar).show(info)
         table = self.table

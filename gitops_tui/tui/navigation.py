@@ -1,8 +1,9 @@
 """Views and the view stack (k9s style), and the help screen.
 
 deployments is home; rings and clusters are reached with ``:``, the journey of one
-deployment with ``enter``. The stack is a path, not a history: ``esc`` goes up one
-level (journey → the list it was opened from → deployments); jumping to a view with
+deployment with ``enter`` (from clusters: a cluster, then a deployment). The stack is a
+path, not a history: ``esc`` goes up one level (journey → the list it was opened from →
+deployments); jumping to a view with
 ``:`` starts the path again from deployments. ``?`` lists every binding
 from :mod:`gitops_tui.tui.bindings` with the keys it has now (after the keymap).
 """
@@ -18,7 +19,7 @@ from textual.widgets import ContentSwitcher
 from gitops_tui.domain.model import Snapshot
 from gitops_tui.index.table import TableModel
 from gitops_tui.tui.bindings import in_help_order
-from gitops_tui.tui.views.clusters import ClustersView
+from gitops_tui.tui.views.clusters import ClustersView, ClusterView
 from gitops_tui.tui.views.detail import DetailView
 from gitops_tui.tui.views.help import HelpRow, HelpScreen
 from gitops_tui.tui.views.rings import RingsView
@@ -33,6 +34,7 @@ class Navigation:
     snapshot: Snapshot | None
     view_stack: list[str]  # home first; the view on screen last
     detail_key: tuple[str, str] | None  # the deployment the journey view shows
+    cluster_key: tuple[str, str] | None  # (partition, cluster) the cluster view shows
     _view_version: dict[str, tuple[object, ...]]  # what each view last drew
 
     @property
@@ -46,8 +48,8 @@ class Navigation:
             self.view_stack = ["deployments"]
         elif not push:
             pass
-        elif name == "detail":
-            if self.view != "detail":
+        elif name in ("detail", "cluster"):  # one level below the view on screen
+            if self.view != name:
                 self.view_stack.append(name)
         else:
             self.view_stack = ["deployments", name]
@@ -63,7 +65,7 @@ class Navigation:
         snapshot = self.snapshot
         if view == "deployments" or snapshot is None:
             return
-        state = (self.index.version, id(snapshot), now, self.detail_key)
+        state = (self.index.version, id(snapshot), now, self.detail_key, self.cluster_key)
         if self._view_version.get(view) == state:
             return
         self._view_version[view] = state
@@ -71,8 +73,20 @@ class Navigation:
             self.query_one(RingsView).show(self.index.ring_matrix(), now, self.config.ring_lag_grace_s)
         elif view == "clusters":
             self.query_one(ClustersView).show(self.index.cluster_summaries(snapshot.clusters), now)
+        elif view == "cluster":
+            found = [s for s in self.index.cluster_summaries(snapshot.clusters)
+                     if (s.sync.partition, s.sync.cluster) == self.cluster_key]
+            self.query_one(ClusterView).show(found[0] if found else None, now)
         elif view == "detail" and self.detail_key is not None:
             self.query_one(DetailView).show(self.index.get(self.detail_key), snapshot.clusters, now)
+
+    def on_clusters_view_opened(self, message: ClustersView.Opened) -> None:
+        self.cluster_key = message.key
+        self._view_version.pop("cluster", None)
+        self.show_view("cluster")
+
+    def on_cluster_view_opened(self, message: ClusterView.Opened) -> None:
+        self.on_deployment_table_opened(message)  # type: ignore[arg-type]
 
     def on_rings_view_opened(self, message: RingsView.Opened) -> None:
         self.on_deployment_table_opened(message)  # type: ignore[arg-type]

@@ -28,6 +28,8 @@ PUBLIC_DEFAULTS = {
     "scroll_left": "h,left", "scroll_right": "l,right", "wide": "w",
     "rings_up": "up,k", "rings_down": "down,j", "rings_left": "left,h", "rings_right": "right,l",
     "rings_open": "enter",
+    "clusters_up": "up,k", "clusters_down": "down,j", "clusters_page_up": "pageup",
+    "clusters_page_down": "pagedown", "clusters_open": "enter",
     "filter_clear": "escape",
     "picker_cancel": "escape", "picker_next": "down", "picker_previous": "up", "picker_complete": "tab",
     "help_close": "escape,question_mark,q", "help_up": "up,k", "help_down": "down,j",

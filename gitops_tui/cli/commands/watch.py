@@ -79,7 +79,9 @@ def run(args: argparse.Namespace, config: Config) -> int:
     monitor = Monitor(make_store(config.store), interval_s=config.poll_interval)
     settings = sync_settings(config)
     if settings is not None:  # the clusters' own answer, refreshed after every poll
-        watch(monitor, FluxTagSync(settings))
+        from gitops_tui.providers.argocd import sync_sources
+
+        watch(monitor, FluxTagSync(settings, sources=sync_sources(settings, config.providers)))
     run_app(config, monitor)
     return 0
 

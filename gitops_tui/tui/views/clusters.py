@@ -1,101 +1,169 @@
-"""``:clusters``: per cluster, what it runs and what it has not synced yet.
+"""``:clusters``: per cluster, what it runs, how far behind it is and what it has not
+synced yet; ``enter`` on a cluster lists its synced and pending deployments
+(:class:`ClusterView`), ``enter`` on one of those opens its journey.
 
-For each cluster-sync record (``Snapshot.clusters``): the manifest commit it last
-applied and when; the deployments live there (the newest per service and ring, and how
-many in all: a deployment is live when its manifest commit is the synced one or older
-on the same manifest stream); and the deployments that have a manifest commit but are
-not synced there yet (newest first). The view honours the active filter.
+The clusters are the cluster-sync records (``Snapshot.clusters``): recorded with
+``gitops-tui record --cluster`` or read by the sync component from the Flux tags and
+the Argo CD API. A deployment is live on a cluster when the sync facts say so (its
+manifest commit is the cluster's revision or an ancestor of it), or for recorded syncs
+when its manifest commit is the synced one or older. The views honour the active filter.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from rich.console import Group, RenderableType
-from rich.table import Table
 from rich.text import Text
-from textual.app import ComposeResult
-from textual.containers import VerticalScroll
-from textual.widgets import Static
+from textual.message import Message
 
-from gitops_tui.domain.model import Deployment
-from gitops_tui.present import status_label
-from gitops_tui.domain.textsafe import clean
-from gitops_tui.domain.timefmt import relative
+from gitops_tui.domain.model import ClusterSync, Deployment
 from gitops_tui.domain.overview import ClusterSummary
+from gitops_tui.domain.textsafe import clean
+from gitops_tui.domain.timefmt import format_duration, relative
+from gitops_tui.present import status_label
+from gitops_tui.tui.bindings import bindings_for
+from gitops_tui.tui.views.detail import STATUS_STYLES, when
+from gitops_tui.tui.widgets.cursor_list import CursorList
 
 PENDING_SHOWN = 20  # the newest; the count says how many more
-from gitops_tui.tui.views.detail import STATUS_STYLES, when
+SYNCED_SHOWN = 30
+ClusterKey = tuple[str, str]  # (partition, cluster)
 
 
-def _deployments_table(rows: list[Deployment], now: datetime) -> Table:
-    table = Table(box=None, padding=(0, 1), show_edge=False, header_style="dim", expand=False)
-    for header in ("State", "Service", "Ring", "Image", "Commit", "Manifest", "Updated"):
-        table.add_column(header, no_wrap=True, overflow="ellipsis", max_width=36)
-    for d in rows:
-        table.add_row(
-            Text(status_label(d.status), style=STATUS_STYLES.get(d.status, "")),
-            Text(clean(d.service or "-", 40)),
-            Text(clean((d.ring or "-").upper(), 20)),
-            Text(clean(d.image_tag or "-", 60)),
-            Text(clean((d.commit or "-")[:7], 10)),
-            Text(clean((d.manifest_commit or "-")[:7], 10)),
-            Text(relative(d.updated_at, now)),
-        )
-    return table
+def behind_text(sync: ClusterSync, now: datetime) -> Text:
+    """``behind 3 commits for 2h`` (yellow), ``up to date``, or empty when unknown."""
+    if not sync.derived and not sync.behind:
+        return Text("")
+    if not sync.behind:
+        return Text("up to date", style="green")
+    out = Text(f"behind {sync.behind} commit{'s' if sync.behind != 1 else ''}", style="bold yellow")
+    if sync.behind_since is not None:
+        out.append(f" for {format_duration(max(0.0, (now - sync.behind_since).total_seconds()))}", style="yellow")
+    return out
 
 
-def _summary(s: ClusterSummary, now: datetime) -> list[RenderableType]:
-    head = Text()
-    head.append(clean(s.sync.cluster.upper(), 60), style="bold reverse")
-    head.append(f"  partition {clean(s.sync.partition, 60)}", style="dim")
-    line = Text("  at manifest commit ")
-    line.append(clean(s.sync.manifest_commit[:7], 10), style="bold")
-    line.append(f" · synced {when(s.sync.synced_at, now)}")
-    parts: list[RenderableType] = [head, line]
-    runs = Text(f"  Runs {s.included:,} deployment{'s' if s.included != 1 else ''}", style="bold")
+def _cluster_block(s: ClusterSummary, now: datetime) -> Text:
+    text = Text()
+    text.append(clean(s.sync.cluster.upper(), 60), style="bold")
+    text.append(f"  partition {clean(s.sync.partition, 40)}", style="dim")
+    text.append("\n  at ")
+    text.append(clean(s.sync.manifest_commit[:7], 10), style="bold")
+    text.append(f" · synced {relative(s.sync.synced_at, now)}")
+    behind = behind_text(s.sync, now)
+    if behind.plain:
+        text.append(" · ")
+        text.append(behind)
+    text.append(f"\n  runs {s.included:,} deployment{'s' if s.included != 1 else ''}")
     if s.running:
-        runs.append(f" (newest per service and ring: {len(s.running)})", style="dim")
-    parts.append(runs)
-    if s.running:
-        parts.append(_deployments_table(s.running, now))
-    pending = Text(f"  Not synced yet: {s.pending_count:,}", style="bold yellow" if s.pending_count else "bold")
-    shown = list(s.pending[:PENDING_SHOWN])
-    if s.pending_count > len(shown):
-        pending.append(f" (newest {len(shown)} shown)", style="dim")
-    parts.append(pending)
-    if shown:
-        parts.append(_deployments_table(shown, now))
-    parts.append(Text(""))
-    return parts
+        names = ", ".join(f"{d.service or '-'}@{(d.ring or '-').upper()}" for d in s.running[:4])
+        text.append(f" ({clean(names, 120)}{', …' if len(s.running) > 4 else ''})", style="dim")
+    text.append("\n  Not synced yet: ")
+    text.append(f"{s.pending_count:,}", style="bold yellow" if s.pending_count else "bold")
+    return text
 
 
-def render_clusters(summaries: list[ClusterSummary], now: datetime) -> RenderableType:
-    if not summaries:
-        return Text(
-            "No cluster has reported a sync yet (gitops-tui record --stage cluster-sync "
-            "--cluster NAME --manifest-commit-id SHA).",
-            style="dim",
-        )
-    parts: list[RenderableType] = []
-    for s in summaries:
-        parts.extend(_summary(s, now))
-    return Group(*parts)
+def deployment_line(d: Deployment, now: datetime) -> Text:
+    """One deployment on one line, its columns padded to fixed cell widths."""
+    line = Text()
+    for value, width, style in (
+        (status_label(d.status), 12, STATUS_STYLES.get(d.status, "")),
+        (clean(d.service or "-", 40), 18, ""),
+        (clean((d.ring or "-").upper(), 20), 8, ""),
+        (clean((d.manifest_commit or "-")[:7], 10), 8, "dim"),
+        (clean(d.image_tag or "-", 60), 16, ""),
+    ):
+        cell = Text(value, style=style)
+        cell.truncate(width - 1, overflow="ellipsis", pad=True)
+        line.append(cell)
+        line.append(" ")
+    line.append(relative(d.updated_at, now), style="dim")
+    return line
 
 
-class ClustersView(VerticalScroll):
-    """Scrollable per-cluster summary."""
+class ClustersView(CursorList):
+    """The clusters, one block each, with a cursor; ``enter`` opens one."""
 
-    DEFAULT_CSS = """
-    ClustersView { padding: 0 1; background: $surface; overflow-x: auto; }
-    ClustersView > Static { width: auto; min-width: 100%; }
-    """
+    BINDINGS = bindings_for("clusters")
+
+    class Opened(Message):
+        """``enter`` on a cluster: list its deployments."""
+
+        def __init__(self, key: ClusterKey) -> None:
+            self.key = key
+            super().__init__()
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id, can_focus=True)
-
-    def compose(self) -> ComposeResult:
-        yield Static(Text("Loading…", style="dim"), id="clusters-body")
+        super().__init__(id=id)
+        self.keys: list[ClusterKey] = []
 
     def show(self, summaries: list[ClusterSummary], now: datetime) -> None:
-        self.query_one("#clusters-body", Static).update(render_clusters(summaries, now))
+        self.keys = [(s.sync.partition, s.sync.cluster) for s in summaries]
+        if not summaries:
+            self.set_rows([(Text(
+                "No cluster has reported a sync yet (configure sync: in the config, or "
+                "gitops-tui record --stage cluster-sync --cluster NAME --manifest-commit-id SHA).",
+                style="dim"), False)])
+            return
+        rows: list[tuple[Text, bool]] = [(Text("enter: a cluster's synced and pending deployments", style="dim"),
+                                          False)]
+        rows += [(_cluster_block(s, now), True) for s in summaries]
+        self.set_rows(rows)
+
+    def action_open(self) -> None:
+        if self.keys and self.cursor_row is not None:
+            self.post_message(self.Opened(self.keys[self.cursor_row - 1]))
+
+
+class ClusterView(CursorList):
+    """One cluster: where it is, then its pending and synced deployments (cursor on
+    those); ``enter`` opens a deployment's journey."""
+
+    BINDINGS = bindings_for("clusters")
+
+    class Opened(Message):
+        """``enter`` on a deployment: its journey."""
+
+        def __init__(self, key: tuple[str, str]) -> None:
+            self.key = key
+            super().__init__()
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.row_keys: dict[int, tuple[str, str]] = {}
+
+    def show(self, summary: ClusterSummary | None, now: datetime) -> None:
+        self.row_keys = {}
+        if summary is None:
+            self.set_rows([(Text("This cluster is no longer reported (esc: back).", style="dim"), False)])
+            return
+        s = summary
+        head = Text(clean(s.sync.cluster.upper(), 60), style="bold reverse")
+        head.append(f"  partition {clean(s.sync.partition, 40)}", style="dim")
+        head.append(f"\n  at manifest commit {clean(s.sync.manifest_commit[:7], 10)} · synced {when(s.sync.synced_at, now)}")
+        behind = behind_text(s.sync, now)
+        if behind.plain:
+            head.append("\n  ")
+            head.append(behind)
+        rows: list[tuple[Text, bool]] = [(head, False)]
+        pending = list(s.pending[:PENDING_SHOWN])
+        title = Text(f"Not synced yet: {s.pending_count:,}", style="bold yellow" if s.pending_count else "bold")
+        if s.pending_count > len(pending):
+            title.append(f" (newest {len(pending)} shown)", style="dim")
+        rows.append((title, False))
+        for d in pending:
+            self.row_keys[len(rows)] = d.key
+            rows.append((deployment_line(d, now), True))
+        synced = list(s.deployments[:SYNCED_SHOWN])
+        title = Text(f"Synced here: {s.included:,}", style="bold")
+        if s.included > len(synced):
+            title.append(f" (newest {len(synced)} shown)", style="dim")
+        rows.append((title, False))
+        for d in synced:
+            self.row_keys[len(rows)] = d.key
+            rows.append((deployment_line(d, now), True))
+        self.set_rows(rows)
+
+    def action_open(self) -> None:
+        key = self.row_keys.get(self.cursor_row if self.cursor_row is not None else -1)
+        if key is not None:
+            self.post_message(self.Opened(key))

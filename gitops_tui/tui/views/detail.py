@@ -165,7 +165,7 @@ def render_deployment(d: Deployment, clusters: Iterable[ClusterSync], now: datet
             links.append(line)
 
     sync = Table(box=None, padding=(0, 1), show_edge=False, header_style="dim")
-    for header in ("", "Cluster", "Runs this?", "Cluster is at", "Synced"):
+    for header in ("", "Cluster", "Runs this?", "Cluster is at", "Synced", "Behind"):
         sync.add_column(header, no_wrap=True)
     mine = [c for c in clusters if c.partition == d.partition]
     for c in mine:
@@ -182,6 +182,7 @@ def render_deployment(d: Deployment, clusters: Iterable[ClusterSync], now: datet
             verdict,
             _t(c.manifest_commit[:7], 20),
             Text(when(c.synced_at, now)),
+            _behind(c, now),
         )
 
     parts: list[RenderableType] = [title, *([manual] if manual else []), facts, _section("Who to contact"), who, _section("Change"), change,
@@ -192,6 +193,14 @@ def render_deployment(d: Deployment, clusters: Iterable[ClusterSync], now: datet
     parts.append(_section("Clusters"))
     parts.append(sync if mine else Text("No cluster has reported a sync for this partition.", style="dim"))
     return Group(*parts)
+
+
+def _behind(c: ClusterSync, now: datetime) -> Text:
+    """``3 commits, 2h`` when the cluster's pointer lags newer manifest commits."""
+    if not c.behind:
+        return Text("-" if not c.derived else "up to date", style="dim")
+    since = f", {format_duration(max(0.0, (now - c.behind_since).total_seconds()))}" if c.behind_since else ""
+    return Text(f"{c.behind} commit{'s' if c.behind != 1 else ''}{since}", style="yellow")
 
 
 def _hms(value: datetime | None) -> str:

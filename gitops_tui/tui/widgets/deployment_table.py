@@ -361,7 +361,11 @@ class DeploymentTable(ScrollView, can_focus=True, inherit_bindings=False):
 
     def render_line(self, y: int) -> Strip:
         lines = self._lines
-        frame = lines.frame or self._make_frame()
+        frame = lines.frame
+        if frame is None or frame.width != self._content_width():
+            # New rows brought the vertical scrollbar (or it went) without a resize:
+            # lay out at the width left, or the scrollbar overdraws the last column.
+            frame = self._make_frame()
         if frame.now != self.now:
             lines.set_now(frame, self.now)
         if frame.version != self.index.version:

@@ -68,6 +68,7 @@ class StatusInfo:
     now: datetime
     counting: bool = False  # a filter's first rows are shown, the rest still searched
     enrichment: str | None = None  # "enriching 120/900", "rate-limited until 14:05"
+    sync_problem: tuple[str, datetime | None] | None = None  # (error, last known sync read at)
 
 
 class StatusBar(Static):
@@ -184,4 +185,12 @@ class StatusBar(Static):
             retry = f"  · {since} · retrying every {wait}"
             line3.append(retry, style=self._style("label"))
             lines.append(line3)
+        if info.sync_problem:
+            error, at = info.sync_problem
+            line = Text(no_wrap=True, overflow="ellipsis")
+            # The age first: the error may be long and is cut at the right edge.
+            known = f"last known {clock_time(at)} ({age(at, now)})" if at else "no sync read yet"
+            line.append(f"⚠ cluster sync, {known}: ", style=self._style("stale"))
+            line.append(clean(error, 200))
+            lines.append(line)
         return Text("\n", no_wrap=True).join(lines)
