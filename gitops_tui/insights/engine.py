@@ -143,8 +143,8 @@ class InsightsEngine:
                 "change_failure_rate": f.change_failure_rate,
                 "time_to_restore_median_s": f.time_to_restore_median_s,
                 "stuck": sorted(d.id for d in flying if d.key in stuck),
-                "stuck_reasons": {d.id: stuck[d.key] for d in flying if d.key in stuck},
                 "eta": {i: (e.seconds if e is not None else None) for i, e in sorted(etas.items())},
+                "stuck_reasons": {d.id: stuck[d.key] for d in flying if d.key in stuck},
                 "drift_behind": lag.behind if lag else None,
                 "drift_behind_s": lag.behind_s if lag else None,
             })
