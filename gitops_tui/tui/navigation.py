@@ -18,9 +18,12 @@ from textual.widgets import ContentSwitcher
 from gitops_tui.domain.model import Snapshot
 from gitops_tui.index.table import TableModel
 from gitops_tui.tui.bindings import in_help_order
+from gitops_tui.tui.insights_state import InsightsState
 from gitops_tui.tui.views.clusters import ClustersView
 from gitops_tui.tui.views.detail import DetailView
 from gitops_tui.tui.views.help import HelpRow, HelpScreen
+from gitops_tui.tui.views.insights import InsightsView
+from gitops_tui.tui.views.outlook import render_outlook
 from gitops_tui.tui.views.rings import RingsView
 from gitops_tui.tui.widgets.deployment_table import DeploymentTable
 
@@ -33,6 +36,7 @@ class Navigation:
     snapshot: Snapshot | None
     view_stack: list[str]  # home first; the view on screen last
     detail_key: tuple[str, str] | None  # the deployment the journey view shows
+    insights: InsightsState
     _view_version: dict[str, tuple[object, ...]]  # what each view last drew
 
     @property
@@ -71,8 +75,26 @@ class Navigation:
             self.query_one(RingsView).show(self.index.ring_matrix(), now, self.config.ring_lag_grace_s)
         elif view == "clusters":
             self.query_one(ClustersView).show(self.index.cluster_summaries(snapshot.clusters), now)
+        elif view == "insights":
+            engine = self.insights.sync(snapshot, self.index, now)
+            stuck: dict[tuple[str, str], int] = {}
+            for key in self.insights.stuck:
+                d = self.index.get(key)
+                if d is not None and d.service and d.ring:
+                    stuck[(d.service, d.ring)] = stuck.get((d.service, d.ring), 0) + 1
+            self.query_one(InsightsView).show(engine.dora(now), engine.drift(), stuck)
         elif view == "detail" and self.detail_key is not None:
-            self.query_one(DetailView).show(self.index.get(self.detail_key), snapshot.clusters, now)
+            found = self.index.get(self.detail_key)
+            extra = None
+            if found is not None:
+                engine = self.insights.sync(snapshot, self.index, now)
+                extra = render_outlook(engine.eta(found, now), engine.stuck(found, now), now)
+            self.query_one(DetailView).show(found, snapshot.clusters, now, extra)
+
+    def sync_stuck(self) -> None:
+        """The insights up to the snapshot, and the keys status:stuck matches."""
+        self.insights.sync(self.snapshot, self.index, self.clock())
+        self.index.set_stuck(frozenset(self.insights.stuck))
 
     def on_rings_view_opened(self, message: RingsView.Opened) -> None:
         self.on_deployment_table_opened(message)  # type: ignore[arg-type]
