@@ -137,6 +137,7 @@ class GitopsApp(LiveUpdates, Navigation, Prompts, App[None]):
 
     def on_mount(self) -> None:
         self.table.set_now(self.clock())
+        self.table._lines.extra = self.insights.cells(self.index)
         self._ui_ready = True
         self.set_interval(1.0, self._tick)
         self.collector.start()

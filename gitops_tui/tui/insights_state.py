@@ -3,12 +3,15 @@ snapshots: a poll's changed rows update it, a reload or a missed poll rebuilds i
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 from gitops_tui.domain.model import Deployment, Snapshot
 from gitops_tui.index.table import TableModel
 from gitops_tui.insights.engine import InsightsEngine
+from gitops_tui.domain.vocab import IN_PROGRESS, WAITING
 from gitops_tui.insights.eta import Eta
+from gitops_tui.insights.figures import short_duration
 from gitops_tui.insights.settings import InsightSettings
 
 
@@ -38,3 +41,20 @@ class InsightsState:
 
     def eta(self, d: Deployment, now: datetime) -> Eta | None:
         return self.engine.eta(d, now)
+
+    def cells(self, index: TableModel) -> Callable[[Deployment, datetime], dict[str, str]]:
+        """The table's extra cells: ``~4m 12:41Z`` in the ETA column of an in-flight row
+        and ``! Stuck`` as the state of a stuck one (nothing before the engine loads)."""
+
+        def extra(entry: Deployment, now: datetime) -> dict[str, str]:
+            if self.generation is None or entry.status not in (IN_PROGRESS, WAITING):
+                return {}
+            out = {"state": "! Stuck"} if entry.key in self.stuck else {}
+            d = index.get(entry.key)
+            eta = self.engine.eta(d, now) if d is not None else None
+            at = eta.at(now) if eta is not None else None
+            if eta is not None:
+                out["eta"] = "?" if at is None else f"~{short_duration(eta.seconds)} {at.astimezone(UTC):%H:%M}Z"
+            return out
+
+        return extra

@@ -63,3 +63,14 @@ async def test_insights_view_at_80x24() -> None:
         assert "6 (" in prod  # prod runs shop-10, the oldest: six dev images behind it
         await pilot.press("down")
         await wait_for(pilot, lambda: "Lead time of shop → prod" in screen_text(app), what="the next cell")
+
+
+async def test_eta_column_and_stuck_mark_in_the_table() -> None:
+    clock = FrozenClock(NOW)
+    app = make_app(config_for(), monitor_for(FakeStore(rows(), clock=clock), clock), clock=clock)
+    async with app.run_test(size=(220, 30)) as pilot:
+        await wait_loaded(pilot)
+        await wait_for(pilot, lambda: "! Stuck" in screen_text(app), what="the stuck mark")
+        line = next(x for x in screen_text(app).splitlines() if "! Stuck" in x)
+        assert "~15m 12:15Z" in line  # 15 minutes left: live at 12:15 (the clock is 12:00)
+        assert "ETA" in screen_text(app).splitlines()[0] or "ETA" in screen_text(app)
