@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from gitops_tui.domain.query import STUCK, Query, Term, value_matches
-from gitops_tui.domain.vocab import STATUS_RANK
+from gitops_tui.domain.vocab import IN_PROGRESS, STATUS_RANK, WAITING
 from gitops_tui.index.records import Record
 
 # Query fields read straight off a record (a value or a tuple of them, None if blank).
@@ -70,6 +70,7 @@ SORT_KEYS: dict[str, Callable[[Record], object]] = {
     "merged_by": lambda e: _text(e.lowered("mergedBy")),
     "manifest": lambda e: _numeric(e.lowered("p3")),
     "clusters": lambda e: ",".join(e.synced_clusters) or "\uffff",
+    "eta": lambda e: 0 if e.status in (IN_PROGRESS, WAITING) else 1,  # in flight first
 }
 
 

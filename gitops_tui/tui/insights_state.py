@@ -44,17 +44,15 @@ class InsightsState:
 
     def cells(self, index: TableModel) -> Callable[[Deployment, datetime], dict[str, str]]:
         """The table's extra cells: ``~4m 12:41Z`` in the ETA column of an in-flight row
-        and ``! Stuck`` as the state of a stuck one (nothing before the engine loads)."""
+        led by ``!`` for a stuck one (nothing before the engine loads)."""
 
         def extra(entry: Deployment, now: datetime) -> dict[str, str]:
             if self.generation is None or entry.status not in (IN_PROGRESS, WAITING):
                 return {}
-            out = {"state": "! Stuck"} if entry.key in self.stuck else {}
             d = index.get(entry.key)
             eta = self.engine.eta(d, now) if d is not None else None
             at = eta.at(now) if eta is not None else None
-            if eta is not None:
-                out["eta"] = "?" if at is None else f"~{short_duration(eta.seconds)} {at.astimezone(UTC):%H:%M}Z"
-            return out
+            text = "?" if eta is None or at is None else f"~{short_duration(eta.seconds)} {at.astimezone(UTC):%H:%M}Z"
+            return {"eta": ("! stuck " if entry.key in self.stuck else "") + text}
 
         return extra

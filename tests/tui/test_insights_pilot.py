@@ -70,7 +70,7 @@ async def test_eta_column_and_stuck_mark_in_the_table() -> None:
     app = make_app(config_for(), monitor_for(FakeStore(rows(), clock=clock), clock), clock=clock)
     async with app.run_test(size=(220, 30)) as pilot:
         await wait_loaded(pilot)
-        await wait_for(pilot, lambda: "! Stuck" in screen_text(app), what="the stuck mark")
-        line = next(x for x in screen_text(app).splitlines() if "! Stuck" in x)
-        assert "~15m 12:15Z" in line  # 15 minutes left: live at 12:15 (the clock is 12:00)
+        await wait_for(pilot, lambda: "! stuck" in screen_text(app), what="the stuck mark")
+        line = next(x for x in screen_text(app).splitlines() if "! stuck" in x)
+        assert "! stuck ~15m 12:15Z" in line  # 15 minutes left: live at 12:15 (the clock is 12:00)
         assert "ETA" in screen_text(app).splitlines()[0] or "ETA" in screen_text(app)

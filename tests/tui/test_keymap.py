@@ -28,6 +28,7 @@ PUBLIC_DEFAULTS = {
     "scroll_left": "h,left", "scroll_right": "l,right", "wide": "w",
     "rings_up": "up,k", "rings_down": "down,j", "rings_left": "left,h", "rings_right": "right,l",
     "rings_open": "enter",
+    "insights_up": "up,k", "insights_down": "down,j",
     "filter_clear": "escape",
     "picker_cancel": "escape", "picker_next": "down", "picker_previous": "up", "picker_complete": "tab",
     "help_close": "escape,question_mark,q", "help_up": "up,k", "help_down": "down,j",
