@@ -18,20 +18,23 @@ from gitops_tui.tui.bindings import bindings_for
 
 def render_cells(cells: list[Dora], drift: dict[tuple[str, str], Drift], stuck: dict[tuple[str, str], int],
                  pos: int) -> Table:
-    """One line per service × ring; the selected one marked ``>`` (no colour needed)."""
-    table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold")
-    for name in (" ", "Service", "Ring", "Deploys", "/day", "Lead p50", "p90", "Fail", "Restore", "Behind", "Stuck"):
-        table.add_column(name, no_wrap=True)
+    """One line per service × ring; the selected one marked ``>`` (no colour needed).
+    Every cell is a ``Text``: a service named ``[b]x[/b]`` is shown, never read as markup."""
+    table = Table.grid(padding=(0, 1))
+    for width in (1, 14, 10, 5, 4, 5, 5, 4, 5, 7, 3):
+        table.add_column(no_wrap=True, max_width=width, overflow="ellipsis")
+    table.add_row(*(Text(h, style="bold") for h in (
+        " ", "Service", "Ring", "Runs", "/day", "Lead", "p90", "Fail", "Fix", "Behind", "Stk")))
     for i, f in enumerate(cells):
         lag = drift.get((f.service, f.ring))
         cfr = "-" if f.change_failure_rate is None else f"{f.change_failure_rate * 100:.0f}%"
         behind = "-" if lag is None else (f"{lag.behind} ({dur(lag.behind_s)})" if lag.behind else "0")
-        table.add_row(
+        values = (
             ">" if i == pos else " ", clean(f.service, 24), clean(f.ring, 14), str(f.deployments),
             f"{f.deploys_per_day:.1f}", dur(f.lead_time_median_s), dur(f.lead_time_p90_s), cfr,
             dur(f.time_to_restore_median_s), behind, str(stuck.get((f.service, f.ring), 0)),
-            style="reverse" if i == pos else "",
         )
+        table.add_row(*map(Text, values), style="reverse" if i == pos else "")
     return table
 
 
@@ -46,6 +49,11 @@ def chart_caption(f: Dora | None) -> Text:
                 f"({len(values)} deployments; min {dur(min(values))}, max {dur(max(values))})")
 
 
+LEGEND = Text("Runs: deployments in the window · /day: succeeded per day · Lead: median and p90 of "
+              "image build to the ring · Fail: change failure rate · Fix: median time to restore · "
+              "Behind: images behind the first ring (time) · Stk: stuck now", style="dim")
+
+
 class InsightsView(VerticalScroll):
     """The DORA table and the lead-time chart of the selected cell."""
 
@@ -53,6 +61,8 @@ class InsightsView(VerticalScroll):
     InsightsView { padding: 0 1; background: $surface; }
     InsightsView > Static { width: 100%; }
     InsightsView > Sparkline { height: 3; margin: 0 0 1 0; }
+    InsightsView > #insights-caption { height: 1; text-wrap: nowrap; text-overflow: ellipsis; }
+    InsightsView > #insights-legend { margin-top: 1; }
     """
 
     BINDINGS = bindings_for("insights")
@@ -68,6 +78,7 @@ class InsightsView(VerticalScroll):
         yield Static(Text("Loading…", style="dim"), id="insights-caption")
         yield Sparkline([], id="insights-chart")
         yield Static(Text(""), id="insights-body")
+        yield Static(LEGEND, id="insights-legend")
 
     def show(self, cells: list[Dora], drift: list[Drift], stuck: dict[tuple[str, str], int]) -> None:
         self.cells, self.stuck = cells, stuck
