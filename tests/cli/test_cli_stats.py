@@ -87,3 +87,19 @@ def test_bad_window_is_exit_2_one_line(store, window):
     assert result.stdout == ""
     assert len(result.stderr.strip().splitlines()) == 1 and "--window" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_bad_insights_config_is_exit_2_one_line(store, tmp_path):
+    cfg = tmp_path / "bad.yaml"
+    cfg.write_text(store.read_text() + "\ninsights:\n  min_samples: 0\n")
+    result = stats(cfg)
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
+    assert "insights.min_samples" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_configured_ring_order_drives_drift(store, tmp_path):
+    cfg = tmp_path / "rings.yaml"
+    cfg.write_text(store.read_text() + "\nrings: [prod, dev]\n")
+    cells = {c["ring"]: c for c in stats_json(cfg)}
+    assert cells["prod"]["drift_behind"] is None  # prod is now the first ring
+    assert cells["dev"]["drift_behind"] == 1  # dev runs svc-1; prod has svc-2 since
