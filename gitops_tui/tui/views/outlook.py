@@ -32,13 +32,20 @@ def render_outlook(eta: Eta | None, stuck: list[str], now: datetime) -> Renderab
         head = Text("ETA ", style="bold")
         if at is None:
             head.append("unknown (too little history for a hop)")
+        elif not eta.seconds:
+            head.append(f"overdue: every remaining hop past its median (on {eta.samples} samples)")
         else:
             head.append(f"~{short_duration(eta.seconds)}, live at {at.astimezone(UTC).strftime('%H:%M')}Z "
                         f"(on {eta.samples} samples)")
         parts.append(head)
         for hop in eta.hops:
             running = "" if hop.running_s is None else f", running {short_duration(hop.running_s)}"
-            left = "unknown" if hop.seconds is None else f"~{short_duration(hop.seconds)} left"
+            if hop.seconds is None:
+                left = "unknown"
+            elif hop.seconds == 0 and hop.running_s:
+                left = "overdue (past its median)"
+            else:
+                left = f"~{short_duration(hop.seconds)} left"
             parts.append(Text(f"  {HOP_WORDS[hop.hop]}: {left}{running} "
                               f"({hop.samples} runs of {_scope(hop.scope)})"))
     return Group(*parts)
