@@ -94,6 +94,8 @@ class Config:
     source: Path | None = None  # the file it came from, if any
     providers: ProvidersConfig = field(default_factory=ProvidersConfig)
     sync: Any = None  # the raw ``sync:`` mapping, checked by gitops_tui.sync.settings
+    rings: Any = None  # the raw ``rings:`` list, checked by gitops_tui.insights.settings
+    insights: Any = None  # the raw ``insights:`` mapping, checked there too
 
 
 def _connection_parts(conn: str | None) -> dict[str, str]:
@@ -210,7 +212,8 @@ class _Validator:
         "kind", "path", "connection_string", "account_name", "account_key", "sas_token",
         "endpoint", "table", "partition", "timeout",
     }
-    _TOP_KEYS = {"store", "poll_interval", "keymap", "theme", "ring_lag_grace", "providers", "pipelines", "sync"}
+    _TOP_KEYS = {"store", "poll_interval", "keymap", "theme", "ring_lag_grace", "providers", "pipelines", "sync",
+                  "rings", "insights"}
 
     def __init__(self, path: Path, env: Mapping[str, str]) -> None:
         self.path = path
@@ -235,7 +238,7 @@ class _Validator:
         return Config(
             store=store, poll_interval=interval, keymap=self.keymap(data.get("keymap")), theme=theme,
             ring_lag_grace_s=grace, source=self.path, providers=provider_settings(self, data),
-            sync=data.get("sync"),
+            sync=data.get("sync"), rings=data.get("rings"), insights=data.get("insights"),
         )
 
     def store(self, data: dict[Any, Any]) -> StoreConfig:

@@ -47,13 +47,14 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("Ready to Deploy", "manifest"),
     ("Last Updated", "updated"),
     ("Synced Clusters", "clusters"),
+    ("ETA", "eta"),  # in-flight rows: time left (the TUI fills it from the insights)
 )
 NARROW = ("state", "service", "ring", "image", "metadata", "pr", "manifest", "updated")
 # Which columns stay when a table is too narrow for all: the first ones here, then the
 # next that fit (the TUI table and `get --output table` drop from the end).
 COLUMN_PRIORITY: tuple[str, ...] = (
     "state", "service", "ring", "updated", "author",
-    "image", "metadata", "pr", "manifest", "merged_by", "clusters",
+    "image", "metadata", "pr", "manifest", "merged_by", "clusters", "eta",
 )
 
 
@@ -116,6 +117,7 @@ def cells(d: Deployment, now: datetime) -> dict[str, str]:
         "manifest": ready,
         "updated": updated,
         "clusters": clusters_cell(d),
+        "eta": "-",
     }
 
 

@@ -65,6 +65,8 @@ SEARCHED: tuple[Callable[[Deployment], str | None], ...] = (
     lambda d: " ".join(d.synced_clusters) or None,
 )
 _ABSENT = ("-", "none")
+# ``status:stuck``: the deployments the insights call stuck (the keys in Query.stuck).
+STUCK = "stuck"
 _PLAIN = re.compile(r"[^\s'\"\\]+")  # a term shlex.split reads unquoted: no space, quote, backslash
 T = TypeVar("T")
 
@@ -131,6 +133,12 @@ class Query:
     """A parsed filter (see the module docstring)."""
 
     terms: tuple[Term, ...] = ()
+    stuck: frozenset[tuple[str, str]] = frozenset()  # the keys ``status:stuck`` matches
+
+    @property
+    def asks_stuck(self) -> bool:
+        """Whether a term is ``status:stuck`` (its answer changes with the clock)."""
+        return any(t.field == "status" and t.value == STUCK for t in self.terms)
 
     @classmethod
     def parse(cls, text: str) -> Query:
@@ -164,7 +172,7 @@ class Query:
         return cls.parse(text)
 
     def __and__(self, other: Query) -> Query:
-        return Query(self.terms + other.terms)
+        return Query(self.terms + other.terms, self.stuck | other.stuck)
 
     def __bool__(self) -> bool:
         return bool(self.terms)
@@ -178,6 +186,8 @@ class Query:
             if term.field is None:
                 value = term.value
                 found = any(value in text.lower() for text in map(_call(d), SEARCHED) if text)
+            elif term.field == "status" and term.value == STUCK:
+                found = d.key in self.stuck
             else:
                 found = term.accepts(FIELDS[term.field](d))
             if found == term.negate:

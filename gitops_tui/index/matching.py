@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from gitops_tui.domain.query import Query, Term, value_matches
-from gitops_tui.domain.vocab import STATUS_RANK
+from gitops_tui.domain.query import STUCK, Query, Term, value_matches
+from gitops_tui.domain.vocab import IN_PROGRESS, STATUS_RANK, WAITING
 from gitops_tui.index.records import Record
 
 # Query fields read straight off a record (a value or a tuple of them, None if blank).
@@ -70,6 +70,7 @@ SORT_KEYS: dict[str, Callable[[Record], object]] = {
     "merged_by": lambda e: _text(e.lowered("mergedBy")),
     "manifest": lambda e: _numeric(e.lowered("p3")),
     "clusters": lambda e: ",".join(e.synced_clusters) or "\uffff",
+    "eta": lambda e: 0 if e.status in (IN_PROGRESS, WAITING) else 1,  # in flight first
 }
 
 
@@ -96,6 +97,7 @@ def matching(values: Iterable[str | None], term: Term) -> set[str | None]:
 def narrow(
     entries: list[Record], term: Term,
     distinct: Callable[[str], set[str | None]] | None = None,
+    stuck: frozenset[tuple[str, str]] = frozenset(),
 ) -> list[Record]:
     """The entries that satisfy one term (list comprehensions: a few ms per 100k).
     ``distinct(field)``: the values (as kept, not lower-cased) a fast field takes over
@@ -108,6 +110,8 @@ def narrow(
             return [e for e in entries if value not in e.haystack]
         return [e for e in entries if value in e.haystack]
     field = term.field
+    if field == "status" and value == STUCK:  # (the insights' verdict, not a stored status)
+        return [e for e in entries if (e.key in stuck) != negate]
     if field in FAST_FIELDS:
         # Few distinct values (services, rings, statuses, authors): decide each once,
         # then one set lookup per row (the values are shared strings: hashed once).
@@ -140,7 +144,7 @@ def apply_query(
     """The entries matching every term, in their order (as Query.matches decides).
     ``distinct``: see ``narrow``."""
     for term in sorted(query.terms, key=_term_cost):
-        entries = narrow(entries, term, distinct)
+        entries = narrow(entries, term, distinct, query.stuck)
         if not entries:
             break
     return entries

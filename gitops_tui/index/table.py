@@ -29,7 +29,7 @@ from collections.abc import Iterable
 from gitops_tui.domain.model import ClusterSync, Deployment, Snapshot
 from gitops_tui.domain.overview import ClusterSummary, RingMatrix
 from gitops_tui.index import overview as fast_overview
-from gitops_tui.domain.query import Query
+from gitops_tui.domain.query import STUCK, Query
 from gitops_tui.index.matching import (
     FAST_FIELDS, SORT_KEYS, apply_query, matching, refines, sort_key_for,
 )
@@ -64,6 +64,7 @@ class TableModel(ValueSets):
         self.view: list[Record] = []
         self.query = Query()
         self.query_text = ""
+        self.stuck: frozenset[Key] = frozenset()  # what status:stuck matches (set_stuck)
         self.sort_column: str | None = None  # None: last updated
         self.descending = True
         self._key = sort_key_for(None)
@@ -235,6 +236,17 @@ class TableModel(ValueSets):
         self.version += 1
         return True
 
+    def set_stuck(self, keys: frozenset[Key]) -> bool:
+        """The insights' stuck deployments changed: refilter a ``status:stuck`` view."""
+        if keys == self.stuck:
+            return False
+        self.stuck = keys
+        if not self.query.asks_stuck:
+            return False
+        self._memo.clear()  # (search everything again: the old answer may miss new keys)
+        self.query, self.view, self._rest = Query(), list(self.base), None
+        return self.set_query(self.query_text)
+
     def _remove(self, entries: list[Record], entry: Record) -> None:
         i = self._position(entries, entry)
         if i is not None:
@@ -244,6 +256,8 @@ class TableModel(ValueSets):
         """Filter by ``text`` (the Query language). Returns False if the rows shown
         did not change."""
         query = Query.parse(text)
+        if query.asks_stuck:
+            query = Query(query.terms, self.stuck)
         if query == self.query:
             self.query_text = text
             return False
@@ -258,7 +272,8 @@ class TableModel(ValueSets):
             self.view = list(self.base)
         else:
             settled_query, settled_view = self._settled
-            source = settled_view if refines(query, settled_query) else self.base
+            refined = refines(query, settled_query) and not query.asks_stuck  # (stuck: not a prefix)
+            source = settled_view if refined else self.base
             if self._impossible(query):  # a value typed halfway: no need to look
                 self.view = []
             elif len(source) > _PROGRESSIVE_MIN:
@@ -339,7 +354,7 @@ class TableModel(ValueSets):
         """Whether a positive service/ring/status/author term asks for a value no
         deployment has."""
         for term in query.terms:
-            if term.field in FAST_FIELDS and not term.negate:
+            if term.field in FAST_FIELDS and not term.negate and term.value != STUCK:
                 if not matching(self._distinct_values(term.field), term):
                     return True
         return False

@@ -34,7 +34,7 @@ from gitops_tui.config import StoreConfig
 from gitops_tui.domain.rows import Row, cluster_partition
 from gitops_tui.stores.projection import RECORD_SEP, projection
 from gitops_tui.domain.timefmt import parse_iso, to_iso, utcnow
-from gitops_tui.stores.sqlite_schema import add_projection, error_text, file_identity as _identity, json_path, table_sql
+from gitops_tui.stores.sqlite_schema import add_projection, error_text, file_identity as _identity, has_table, json_path, table_sql
 from gitops_tui.stores.base import BLOCK_ROWS, BadRow, ConflictError, Page, StoreError, StoreReplaced, TableMissingError, Versioned
 from gitops_tui.stores.bulk import Refused, write_batches
 from gitops_tui.stores.sqlite_rows import Key, block_by_rows, missing_keys, entities_only, entities_page, entity_of, fill_projections
@@ -84,7 +84,7 @@ class SqliteStore:
             conn.execute("PRAGMA synchronous=NORMAL")
             if create:
                 conn.executescript(table_sql(self.table))
-            elif not self._has_table(conn):
+            elif not has_table(conn, self.table):
                 conn.close()
                 raise TableMissingError(f"{self.description}: table {self.table!r} does not exist")
             self._has_proj, self._trust_proj = add_projection(conn, self.table, self.timeout_s)
@@ -94,12 +94,6 @@ class SqliteStore:
             raise StoreError(f"{self.description}: {exc.strerror or exc}") from None
         self._conn = conn
         self._file = _identity(self.path)
-
-    def _has_table(self, conn: sqlite3.Connection) -> bool:
-        found = conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (self.table,)
-        ).fetchone()
-        return found is not None
 
     async def close(self) -> None:
         conn, self._conn = self._conn, None

@@ -15,6 +15,11 @@ from gitops_tui.domain.rows import KNOWN_COLUMNS
 _INDEXED = ("imageTag", "hldCommitId", "pr", "p1", "p3")
 
 
+def has_table(conn: sqlite3.Connection, table: str) -> bool:
+    found = conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (table,)).fetchone()
+    return found is not None
+
+
 def json_path(column: str) -> str:
     return "$." + json.dumps(column)
 

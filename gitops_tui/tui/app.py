@@ -21,7 +21,8 @@ from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import ContentSwitcher, Footer
 
-from gitops_tui.config import Config
+from gitops_tui.config import Config, ConfigError
+from gitops_tui.insights.settings import SettingsError, insight_settings
 from gitops_tui.domain.model import Snapshot
 from gitops_tui.domain.textsafe import clean
 from gitops_tui.domain.timefmt import utcnow
@@ -30,12 +31,14 @@ from gitops_tui.enrich.service import EnrichmentService
 from gitops_tui.monitor import Monitor, PollStatus, Update
 from gitops_tui.tui.bindings import bindings_for, check_keymap
 from gitops_tui.tui.idle_gc import IdleCollector
+from gitops_tui.tui.insights_state import InsightsState
 from gitops_tui.tui.live import LiveUpdates
 from gitops_tui.tui.navigation import Navigation
 from gitops_tui.tui.prompts import Prompts
 from gitops_tui.tui.views.clusters import ClustersView, ClusterView
 from gitops_tui.tui.views.detail import DetailView
 from gitops_tui.tui.views.rings import RingsView
+from gitops_tui.tui.views.insights import InsightsView
 from gitops_tui.tui.widgets.deployment_table import DeploymentTable
 from gitops_tui.tui.widgets.filter_bar import FilterBar
 from gitops_tui.tui.widgets.status_bar import StatusBar
@@ -84,6 +87,10 @@ class GitopsApp(LiveUpdates, Navigation, Prompts, App[None]):
         self.view_stack: list[str] = ["deployments"]
         self.detail_key: tuple[str, str] | None = None
         self.cluster_key: tuple[str, str] | None = None
+        try:
+            self.insights = InsightsState(insight_settings(config))
+        except SettingsError as e:
+            raise ConfigError(f"{config.source or 'config'}: {e}") from None
         self._view_version: dict[str, tuple[object, ...]] = {}
         # prompts
         self._finish_timer: Timer | None = None
@@ -102,6 +109,7 @@ class GitopsApp(LiveUpdates, Navigation, Prompts, App[None]):
             yield RingsView(id="rings")
             yield ClustersView(id="clusters")
             yield ClusterView(id="cluster")
+            yield InsightsView(id="insights")
             yield DetailView(id="detail")
         yield FilterBar(self.index.values, on_edit=self.set_filter, id="filter")
         yield StatusBar(id="status")
@@ -131,6 +139,7 @@ class GitopsApp(LiveUpdates, Navigation, Prompts, App[None]):
 
     def on_mount(self) -> None:
         self.table.set_now(self.clock())
+        self.table._lines.extra = self.insights.cells(self.index)
         self._ui_ready = True
         self.set_interval(1.0, self._tick)
         self.collector.start()

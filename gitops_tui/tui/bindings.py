@@ -25,6 +25,7 @@ VIEWS: dict[str, str] = {
     "detail": "Journey (enter)",
     "rings": "Rings view",
     "clusters": "Clusters view",
+    "insights": "Insights view",
     "filter": "Filter line",
     "picker": "Pickers (s r a m :)",
     "help": "Help",
@@ -32,7 +33,7 @@ VIEWS: dict[str, str] = {
 # The views "global" bindings apply in. The filter line, the pickers and help take keys
 # before the global bindings do and shadow them by design (esc closes help, it does not
 # go back), so their own keys are only checked against each other.
-MAIN_VIEWS = frozenset({"deployments", "detail", "rings", "clusters"})
+MAIN_VIEWS = frozenset({"deployments", "detail", "rings", "clusters", "insights"})
 # Textual's own App bindings (no id, cannot be remapped): a keymap may not take them.
 TEXTUAL_KEYS = {"ctrl+q": "Textual's own quit", "ctrl+c": "Textual's quit hint"}
 
@@ -65,7 +66,7 @@ REGISTRY: tuple[KeySpec, ...] = (
     _spec("filter", "slash", "filter", "Filter", "global",
           "Filter line: type to filter live (query language below)", priority=True),
     _spec("command", "colon", "command", "Jump", "global",
-          "Jump to a view: deployments, rings, clusters (with completion)", priority=True),
+          "Jump to a view: deployments, rings, clusters, insights (with completion)", priority=True),
     _spec("pick_service", "s", "pick('service')", "Service", "global",
           "Pick a service from the data (sets the service: term)", show=False, priority=True),
     _spec("pick_ring", "r", "pick('ring')", "Ring", "global",
@@ -112,6 +113,8 @@ REGISTRY: tuple[KeySpec, ...] = (
     _spec("clusters_page_down", "pagedown", "move(10)", "Page down", "clusters", show=False),
     _spec("clusters_open", "enter", "open", "Open", "clusters",
           "On a cluster: its synced and pending deployments; on a deployment: its journey"),
+    _spec("insights_up", "up,k", "move(-1)", "Up", "insights", "The service × ring above (its lead-time chart)"),
+    _spec("insights_down", "down,j", "move(1)", "Down", "insights", "The service × ring below"),
     _spec("filter_clear", "escape", "clear_filter", "Clear filter", "filter", show=False),
     _spec("picker_cancel", "escape", "cancel", "Cancel", "picker"),
     _spec("picker_next", "down", "move(1)", "Next", "picker", show=False),

@@ -25,6 +25,7 @@ from gitops_tui.domain.model import Snapshot
 from gitops_tui.index.table import TableModel
 from gitops_tui.enrich.service import EnrichmentService
 from gitops_tui.monitor import ERROR, Monitor, PollStatus, Update
+from gitops_tui.tui.insights_state import InsightsState
 from gitops_tui.tui.widgets.column_layout import HEADERS
 from gitops_tui.tui.widgets.deployment_table import DeploymentTable
 from gitops_tui.tui.widgets.status_bar import StatusBar, StatusInfo
@@ -51,6 +52,8 @@ class LiveUpdates:
     _ui_ready: bool
     _early_updates: list[Update]
     _monitor_restarts: int
+    insights: InsightsState
+    sync_stuck: Callable[[], None]
 
     class DataUpdate(Message, namespace="gitops_app"):
         """One publication of the monitor, delivered on the app's thread."""
@@ -116,6 +119,11 @@ class LiveUpdates:
         first_full = snapshot.loaded and (self.snapshot is None or not self.snapshot.loaded)
         self.index.update(snapshot)
         self.snapshot = snapshot
+        # At most 20k deployments the insights load with the first full load (~0.2 s);
+        # beyond, on first use (status:stuck, :insights, a journey): ~1 s at 100k.
+        small = snapshot.loaded and len(snapshot.deployments) <= 20_000
+        if self.index.query.asks_stuck or self.insights.generation is not None or small:
+            self.sync_stuck()  # (once the insights are loaded, each poll keeps them up to date)
         table.empty_message = self._empty_message()
         table.set_now(self.clock())
         table.restore(anchor, live=True)

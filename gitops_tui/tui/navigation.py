@@ -19,9 +19,12 @@ from textual.widgets import ContentSwitcher
 from gitops_tui.domain.model import Snapshot
 from gitops_tui.index.table import TableModel
 from gitops_tui.tui.bindings import in_help_order
+from gitops_tui.tui.insights_state import InsightsState
 from gitops_tui.tui.views.clusters import ClustersView, ClusterView
 from gitops_tui.tui.views.detail import DetailView
 from gitops_tui.tui.views.help import HelpRow, HelpScreen
+from gitops_tui.tui.views.insights import InsightsView
+from gitops_tui.tui.views.outlook import render_outlook
 from gitops_tui.tui.views.rings import RingsView
 from gitops_tui.tui.widgets.deployment_table import DeploymentTable
 
@@ -35,6 +38,7 @@ class Navigation:
     view_stack: list[str]  # home first; the view on screen last
     detail_key: tuple[str, str] | None  # the deployment the journey view shows
     cluster_key: tuple[str, str] | None  # (partition, cluster) the cluster view shows
+    insights: InsightsState
     _view_version: dict[str, tuple[object, ...]]  # what each view last drew
 
     @property
@@ -77,8 +81,26 @@ class Navigation:
             found = [s for s in self.index.cluster_summaries(snapshot.clusters)
                      if (s.sync.partition, s.sync.cluster) == self.cluster_key]
             self.query_one(ClusterView).show(found[0] if found else None, now)
+        elif view == "insights":
+            engine = self.insights.sync(snapshot, self.index, now)
+            stuck: dict[tuple[str, str], int] = {}
+            for key in self.insights.stuck:
+                d = self.index.get(key)
+                if d is not None and d.service and d.ring:
+                    stuck[(d.service, d.ring)] = stuck.get((d.service, d.ring), 0) + 1
+            self.query_one(InsightsView).show(engine.dora(now), engine.drift(), stuck)
         elif view == "detail" and self.detail_key is not None:
-            self.query_one(DetailView).show(self.index.get(self.detail_key), snapshot.clusters, now)
+            found = self.index.get(self.detail_key)
+            extra = None
+            if found is not None:
+                engine = self.insights.sync(snapshot, self.index, now)
+                extra = render_outlook(engine.eta(found, now), engine.stuck(found, now), now)
+            self.query_one(DetailView).show(found, snapshot.clusters, now, extra)
+
+    def sync_stuck(self) -> None:
+        """The insights up to the snapshot, and the keys status:stuck matches."""
+        self.insights.sync(self.snapshot, self.index, self.clock())
+        self.index.set_stuck(frozenset(self.insights.stuck))
 
     def on_clusters_view_opened(self, message: ClustersView.Opened) -> None:
         self.cluster_key = message.key

@@ -9,16 +9,17 @@ from __future__ import annotations
 from textual.timer import Timer
 from textual.widgets import Input
 
-from gitops_tui.domain.query import with_value
+from gitops_tui.domain.query import STUCK, with_value
 from gitops_tui.index.table import TableModel
 from gitops_tui.tui.widgets.filter_bar import FilterBar
 from gitops_tui.tui.widgets.picker import Picker
 
-VIEWS = ("deployments", "rings", "clusters")
-COMMANDS = ("deployments", "rings", "clusters", "help", "quit")
+VIEWS = ("deployments", "rings", "clusters", "insights")
+COMMANDS = ("deployments", "rings", "clusters", "insights", "help", "quit")
 COMMAND_ALIASES = {
     "dp": "deployments", "deploy": "deployments", "d": "deployments", "home": "deployments",
     "r": "rings", "ring": "rings", "c": "clusters", "cluster": "clusters",
+    "i": "insights", "insight": "insights", "stats": "insights",
     "q": "quit", "q!": "quit", "exit": "quit", "h": "help", "?": "help",
 }
 # A filter finishes its search once the typing pauses this long (see TableModel.finish).
@@ -31,6 +32,7 @@ class Prompts:
 
     index: TableModel
     _finish_timer: Timer | None  # the next slice of a filter's search
+    sync_stuck: Callable[[], None]
 
     # -- filter line -----------------------------------------------------------------
 
@@ -65,6 +67,8 @@ class Prompts:
     def set_filter(self, text: str) -> None:
         table = self.table
         anchor = table.capture()
+        if STUCK in text.lower():  # status:stuck asks the insights: bring them up to date
+            self.sync_stuck()
         if self.index.set_query(text):
             table.restore(anchor, lost_to_top=True)
             table.empty_message = self._empty_message()

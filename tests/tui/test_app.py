@@ -209,7 +209,7 @@ async def test_sort_keys_cycle_and_reverse(story: FakeStore) -> None:
             await pilot.press("o")
             seen.append(app.index.sort_column or "updated")
         shown = [key for key in seen[:len(set(seen))]]
-        order = sorted(set(seen), key=lambda k: header.index(HEADERS[k]))
+        order = sorted(set(seen), key=lambda k: header.index(HEADERS[k][:8]))  # (cut to fit)
         assert shown == order, (shown, header)
         assert seen[len(order)] == "state"  # from the right end back to the first
 

@@ -30,6 +30,7 @@ PUBLIC_DEFAULTS = {
     "rings_open": "enter",
     "clusters_up": "up,k", "clusters_down": "down,j", "clusters_page_up": "pageup",
     "clusters_page_down": "pagedown", "clusters_open": "enter",
+    "insights_up": "up,k", "insights_down": "down,j",
     "filter_clear": "escape",
     "picker_cancel": "escape", "picker_next": "down", "picker_previous": "up", "picker_complete": "tab",
     "help_close": "escape,question_mark,q", "help_up": "up,k", "help_down": "down,j",

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from gitops_tui.cli.commands import check, completion, demo, export, get, import_, record, watch
+from gitops_tui.cli.commands import check, completion, demo, export, get, import_, record, stats, watch
 from gitops_tui.cli.common import Command
 
 COMMANDS: tuple[Command, ...] = tuple(
-    m.COMMAND for m in (watch, demo, record, get, import_, export, check, completion)
+    m.COMMAND for m in (watch, demo, record, get, stats, import_, export, check, completion)
 )
 BY_NAME: dict[str, Command] = {c.name: c for c in COMMANDS}

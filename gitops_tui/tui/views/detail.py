@@ -222,9 +222,12 @@ class DetailView(VerticalScroll):
     def compose(self) -> ComposeResult:
         yield Static(Text("Nothing selected."), id="detail-body")
 
-    def show(self, d: Deployment | None, clusters: Iterable[ClusterSync], now: datetime) -> None:
+    def show(self, d: Deployment | None, clusters: Iterable[ClusterSync], now: datetime,
+             extra: RenderableType | None = None) -> None:
+        """Draw ``d``; ``extra`` (its ETA and why it is stuck) goes below its title."""
         body = self.query_one("#detail-body", Static)
         if d is None:
             body.update(Text("This deployment is no longer in the data (merged into a duplicate?).", style="dim"))
             return
-        body.update(render_deployment(d, clusters, now))
+        body.update(Group(extra, render_deployment(d, clusters, now)) if extra is not None
+                    else render_deployment(d, clusters, now))

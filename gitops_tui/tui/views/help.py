@@ -39,7 +39,7 @@ s / r / a pick a service / ring / author from the values in the data (sets field
 Sort: o cycles the sort column over the columns on screen, O reverses; the default is
 Last Updated, newest first. The column sorted on is marked ▼ (descending) or ▲.
 
-Views (: then a name, with completion): deployments, rings, clusters; help, quit.
+Views (: then a name, with completion): deployments, rings, clusters, insights; help, quit.
 enter on a deployment opens its journey; esc goes back (or clears the filter).
 space pauses the display: polling goes on, updates are held and applied on resume.
 

@@ -14,6 +14,7 @@ WIDTHS: dict[str, tuple[int, int]] = {
     "state": (13, 13), "service": (7, 22), "ring": (6, 14), "author": (6, 18),
     "image": (8, 22), "metadata": (16, 40), "pr": (6, 14), "merged_by": (6, 16),
     "manifest": (8, 32), "updated": (8, 20), "clusters": (7, 30),
+    "eta": (5, 22),
 }
 
 

@@ -13,6 +13,7 @@ never parsed as markup.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -58,13 +59,15 @@ class RowPainter:
     line and the rows, each row's cells cached until the clock moves and its Strip
     until the frame or its layout changes."""
 
-    __slots__ = ("frame", "_cells", "_strips")
+    __slots__ = ("frame", "_cells", "_strips", "extra")
 
     def __init__(self) -> None:
         self.frame: Frame | None = None
         # Keyed by id() but holding the entry: an id reused by a new entry misses.
         self._cells: dict[int, tuple[Deployment, datetime, dict[str, str]]] = {}
         self._strips: dict[tuple[int, bool], tuple[Deployment, Strip]] = {}
+        # Cells drawn over present.cells' (the ETA and the stuck mark of in-flight rows).
+        self.extra: Callable[[Deployment, datetime], dict[str, str]] | None = None
 
     def invalidate(self) -> None:
         """Size, focus or styles changed: the next line starts a new frame."""
@@ -90,6 +93,8 @@ class RowPainter:
         if len(self._cells) > 4000:
             self._cells.clear()
         values = cells(entry, now)
+        if self.extra is not None:
+            values.update(self.extra(entry, now))
         self._cells[id(entry)] = (entry, now, values)
         return values
 

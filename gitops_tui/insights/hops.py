@@ -1,0 +1,150 @@
+"""Per-hop durations of a journey, and the model of them per service and ring.
+
+A journey's hops, in order: the image build (stage ``image``), the metadata update
+(``hld``), waiting for approval (the HLD pull request: ``hld`` finished to ``manifest``
+started) and the manifest generation (``manifest``). Failed and canceled journeys are
+left out of the model: their durations say how long failing took, not shipping.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from gitops_tui.domain.model import Deployment
+from gitops_tui.domain.vocab import CANCELED, FAILED, HLD, IMAGE, IN_PROGRESS, MANIFEST, SUCCEEDED, WAITING
+from gitops_tui.insights.figures import median, quantile
+
+HOPS: tuple[str, ...] = ("image", "metadata", "approval", "manifest")
+HOP_WORDS: dict[str, str] = {
+    "image": "image build", "metadata": "metadata update",
+    "approval": "waiting for approval", "manifest": "manifest generation",
+}
+_STAGE_OF = {"image": IMAGE, "metadata": HLD, "manifest": MANIFEST}
+Cell = tuple[str | None, str | None]  # (service, ring); None: any
+
+
+def failed(d: Deployment) -> bool:
+    """A deployment that failed: its status, or any of its stages."""
+    return d.status == FAILED or any(s.status == FAILED for s in d.stages)
+
+
+def excluded(d: Deployment) -> bool:
+    """Left out of the duration model: failed or canceled, anywhere."""
+    return failed(d) or d.status == CANCELED or any(s.status == CANCELED for s in d.stages)
+
+
+def _span(start: datetime | None, end: datetime | None) -> float | None:
+    # A stage that finished before it started, or any missing time: unknown, not 0.
+    if start is None or end is None or end < start:
+        return None
+    return (end - start).total_seconds()
+
+
+def hop_times(d: Deployment) -> dict[str, tuple[datetime | None, datetime | None]]:
+    """Each hop that ran: (start, end), either None when not recorded or not reached."""
+    out: dict[str, tuple[datetime | None, datetime | None]] = {}
+    for hop, name in _STAGE_OF.items():
+        stage = d.stage(name)
+        if stage is not None:
+            end = stage.finished_at if stage.status == SUCCEEDED else None
+            out[hop] = (stage.started_at, end)
+    hld, manifest = d.stage(HLD), d.stage(MANIFEST)
+    if hld is not None and hld.status == SUCCEEDED and hld.finished_at is not None:
+        out["approval"] = (hld.finished_at, manifest.started_at if manifest is not None else None)
+    return out
+
+
+def hop_durations(d: Deployment) -> dict[str, float]:
+    """The seconds each finished hop took (only hops with both times, in order)."""
+    out = {}
+    for hop, (start, end) in hop_times(d).items():
+        seconds = _span(start, end)
+        if seconds is not None:
+            out[hop] = seconds
+    return out
+
+
+def remaining_hops(d: Deployment) -> list[tuple[str, datetime | None]]:
+    """The hops an in-flight journey has still to finish, each with when it started
+    (None for a hop not started yet). Empty for a journey that is not in flight."""
+    if d.status not in (IN_PROGRESS, WAITING):
+        return []
+    times = hop_times(d)
+    hops = HOPS[HOPS.index("manifest"):] if d.manual_hld_edit else HOPS
+    left = []
+    for hop in hops:
+        start, end = times.get(hop, (None, None))
+        if end is None:
+            left.append((hop, start))
+    return left
+
+
+@dataclass(frozen=True, slots=True)
+class HopStats:
+    """The duration model of one hop in one scope."""
+
+    samples: int
+    median_s: float | None
+    p90_s: float | None
+    p95_s: float | None
+    scope: Cell  # the (service, ring) it rests on; None parts: all
+
+
+class HopModel:
+    """Sorted samples per (service, ring, hop), (service, None, hop) and (None, None,
+    hop); a deployment added or removed touches only its own few lists."""
+
+    def __init__(self) -> None:
+        self._samples: dict[tuple[str | None, str | None, str], list[float]] = {}
+        self._of: dict[tuple[str, str], list[tuple[tuple[str | None, str | None, str], float]]] = {}
+
+    def add(self, d: Deployment, since: datetime | None = None) -> None:
+        """Count ``d`` (once; a second add replaces the first)."""
+        self.remove(d.key)
+        if excluded(d) or (since is not None and (d.updated_at is None or d.updated_at < since)):
+            return
+        entries = []
+        for hop, seconds in hop_durations(d).items():
+            for scope in ((d.service, d.ring), (d.service, None), (None, None)):
+                key = (scope[0], scope[1], hop)
+                bisect.insort(self._samples.setdefault(key, []), seconds)
+                entries.append((key, seconds))
+        if entries:
+            self._of[d.key] = entries
+
+    def remove(self, key: tuple[str, str]) -> None:
+        for group, seconds in self._of.pop(key, ()):
+            values = self._samples[group]
+            del values[bisect.bisect_left(values, seconds)]
+
+    def stats(self, service: str | None, ring: str | None, hop: str) -> HopStats:
+        """The model in exactly this scope (no fallback)."""
+        values = self._samples.get((service, ring, hop), [])
+        return HopStats(len(values), median(values), quantile(values, 0.9), quantile(values, 0.95),
+                        (service, ring))
+
+    def best(self, service: str | None, ring: str | None, hop: str, min_samples: int) -> HopStats:
+        """The narrowest scope with ``min_samples``: service × ring, then service, then
+        all services; the widest scope (perhaps with too few samples) otherwise."""
+        found = self.stats(None, None, hop)
+        for scope in ((service, ring), (service, None)):
+            if scope[0] is None:
+                continue
+            stats = self.stats(scope[0], scope[1], hop)
+            if stats.samples >= min_samples:
+                return stats
+        return found
+
+    def cells(self) -> Iterable[Cell]:
+        return {(s, r) for s, r, _ in self._samples if s is not None and r is not None}
+
+
+def build_model(deployments: Iterable[Deployment], since: datetime | None = None) -> HopModel:
+    """The hop model of a history (``since``: only deployments updated since then)."""
+    model = HopModel()
+    for d in deployments:
+        model.add(d, since)
+    return model

@@ -1,0 +1,39 @@
+"""Stuck deployments, each with the reason in words."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from gitops_tui.domain.model import Deployment
+from gitops_tui.insights.figures import short_duration as format_duration
+from gitops_tui.domain.vocab import PR_OPEN
+from gitops_tui.insights.hops import HOP_WORDS, HopModel, remaining_hops
+from gitops_tui.insights.settings import InsightSettings
+
+
+def stuck_reasons(d: Deployment, model: HopModel, now: datetime, settings: InsightSettings) -> list[str]:
+    """Why ``d`` is stuck (empty: it is not). Checks: the running hop past its p95
+    (with at least ``min_samples`` samples), the PR waiting past ``pr_wait_limit``, a
+    cluster not synced ``sync_limit`` after the manifest commit was pushed."""
+    reasons = []
+    for hop, started in remaining_hops(d)[:1]:
+        if started is None:
+            continue
+        running = (now - started).total_seconds()
+        if running < 0:
+            continue
+        if hop == "approval" and d.pr_state in (PR_OPEN, None) and running > settings.pr_wait_limit_s:
+            pr = f"PR {d.pr} " if d.pr else "PR "
+            reasons.append(f"{pr}waiting {format_duration(running)}, limit {format_duration(settings.pr_wait_limit_s)}")
+            continue
+        stats = model.best(d.service, d.ring, hop, settings.min_samples)
+        if stats.samples >= settings.min_samples and stats.p95_s is not None and running > stats.p95_s:
+            reasons.append(f"{HOP_WORDS[hop]} running {format_duration(running)}, "
+                           f"p95 {format_duration(stats.p95_s)} over {stats.samples} runs")
+    if d.pending_clusters and d.pushed_at is not None:
+        waited = (now - d.pushed_at).total_seconds()
+        if waited > settings.sync_limit_s:
+            names = ", ".join(d.pending_clusters[:3]) + (" …" if len(d.pending_clusters) > 3 else "")
+            reasons.append(f"not synced on {names} {format_duration(waited)} after its manifest commit, "
+                           f"limit {format_duration(settings.sync_limit_s)}")
+    return reasons

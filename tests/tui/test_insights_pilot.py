@@ -1,0 +1,76 @@
+"""The insights in the live app (Pilot): ``status:stuck`` in the filter line finds the
+image build running far past its p95, the journey says why and when it should be live,
+and ``:insights`` shows the DORA figures of each service × ring at 80x24."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from gitops_tui.domain.timefmt import to_iso
+from gitops_tui.tui.app import make_app
+
+from .fakes import NOW, FakeStore, FrozenClock, config_for, monitor_for, screen_text, wait_for, wait_loaded
+
+
+def _done(i: int, ring: str = "dev") -> dict:
+    start = NOW - timedelta(days=1, hours=i)
+    t = [to_iso(start + timedelta(minutes=m)) for m in (0, 10, 12, 20, 25)]
+    return {"PartitionKey": "p", "RowKey": f"r{i:02d}", "service": "shop", "env": ring, "p1": str(100 + i),
+            "imageTag": f"shop-{i}", "commitId": f"c{i}", "p1Status": "succeeded", "p1StartedAt": t[0],
+            "p1FinishedAt": t[1], "p2": str(200 + i), "p2Status": "succeeded", "p2StartedAt": t[1],
+            "p2FinishedAt": t[2], "hldCommitId": f"h{i}", "p3": str(300 + i), "p3Status": "succeeded",
+            "p3StartedAt": t[3], "p3FinishedAt": t[4], "manifestCommitId": f"m{i}"}
+
+
+def rows() -> list[dict]:
+    slow = {"PartitionKey": "p", "RowKey": "slow", "service": "shop", "env": "dev", "p1": "999",
+            "imageTag": "shop-99", "commitId": "c99", "p1Status": "started", "author": "Ann Author",
+            "p1StartedAt": to_iso(NOW - timedelta(minutes=41))}
+    return [_done(i) for i in range(6)] + [_done(10, "prod"), slow]
+
+
+async def test_status_stuck_and_the_journey_say_why() -> None:
+    clock = FrozenClock(NOW)
+    app = make_app(config_for(), monitor_for(FakeStore(rows(), clock=clock), clock), clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_loaded(pilot)
+        await pilot.press("slash", *"status:stuck", "enter")
+        await wait_for(pilot, lambda: len(app.index.view) == 1, what="the stuck row")
+        assert app.index.view[0].key == ("p", "slow")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "STUCK" in screen_text(app), what="the reason")
+        text = screen_text(app)
+        assert "STUCK: image build running 41m, p95 10m over 6 runs" in text
+        assert "ETA ~15m" in text  # 0 left of the build, then 2m + 8m + 5m (medians)
+        await pilot.press("escape", "escape")
+        await pilot.press("slash", *"!status:stuck", "enter")
+        await wait_for(pilot, lambda: len(app.index.view) == 7, what="the others")
+
+
+async def test_insights_view_at_80x24() -> None:
+    clock = FrozenClock(NOW)
+    app = make_app(config_for(), monitor_for(FakeStore(rows(), clock=clock), clock), clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_loaded(pilot)
+        await pilot.press("colon", *"insights", "enter")
+        await wait_for(pilot, lambda: "Behind" in screen_text(app), what="the insights view")
+        text = screen_text(app)
+        lines = text.splitlines()
+        dev = next(line for line in lines if "shop" in line and "dev" in line and "Lead time" not in line)
+        assert "dev" in dev and "25m" in dev  # 6 journeys of 25 minutes
+        assert "Lead time of shop → dev" in text and "6 deployments" in text
+        prod = next(line for line in lines if "shop" in line and "prod" in line and "Lead time" not in line)
+        assert "6 (" in prod  # prod runs shop-10, the oldest: six dev images behind it
+        await pilot.press("down")
+        await wait_for(pilot, lambda: "Lead time of shop → prod" in screen_text(app), what="the next cell")
+
+
+async def test_eta_column_and_stuck_mark_in_the_table() -> None:
+    clock = FrozenClock(NOW)
+    app = make_app(config_for(), monitor_for(FakeStore(rows(), clock=clock), clock), clock=clock)
+    async with app.run_test(size=(220, 30)) as pilot:
+        await wait_loaded(pilot)
+        await wait_for(pilot, lambda: "! stuck" in screen_text(app), what="the stuck mark")
+        line = next(x for x in screen_text(app).splitlines() if "! stuck" in x)
+        assert "! stuck ~15m 12:15Z" in line  # 15 minutes left: live at 12:15 (the clock is 12:00)
+        assert "ETA" in screen_text(app).splitlines()[0] or "ETA" in screen_text(app)
