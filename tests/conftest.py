@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import itertools
 import os
 from collections.abc import Callable, Iterator
@@ -11,6 +12,18 @@ import pytest
 from gitops_tui.config import StoreConfig
 
 from azurite import Azurite, AzuriteMissing, start_azurite
+
+
+_GC_AT_START = gc.isenabled()
+
+
+@pytest.fixture(autouse=True)
+def _cyclic_gc_restored() -> Iterator[None]:
+    """A test that runs ``main()`` in this process gets a one-shot command's runtime
+    (``runtime.settings.batch`` turns the cyclic GC off for good): give it back."""
+    yield
+    if _GC_AT_START:
+        gc.enable()
 
 _table_numbers = itertools.count(1)
 

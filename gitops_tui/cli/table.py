@@ -19,6 +19,8 @@ from gitops_tui.present import COLUMNS, cells, fit_columns
 
 # `get`'s default columns; `--output wide` shows every column of COLUMNS and the id.
 GET_COLUMNS = ("state", "service", "ring", "author", "image", "metadata", "pr", "manifest", "updated", "clusters")
+# ... but not ETA: `get` computes no insights (`stats` does), so it would be "-" on every row.
+WIDE_COLUMNS = tuple(k for _, k in COLUMNS if k != "eta")
 GAP = 2  # spaces between columns
 
 
@@ -69,7 +71,7 @@ def print_deployments(
     The table needs every row's widths before its first line, so each row's cells are
     kept, joined in one string (a tenth of the deployment it was made from), not the
     deployments."""
-    keys = [k for _, k in COLUMNS] if wide else list(GET_COLUMNS)
+    keys = list(WIDE_COLUMNS if wide else GET_COLUMNS)
     headers = {k: h for h, k in COLUMNS}
     if wide:
         keys.append("id")

@@ -100,7 +100,7 @@ def render(rows: list[dict]) -> None:
     out = io.StringIO()
     views.print_rings(cells, NOW, out)
     assert_clean(out.getvalue(), False)
-    assert_clean(json.dumps(views.rings_json(cells), indent=2), True)
+    assert_clean(json.dumps(views.rings_json(cells, NOW), indent=2), True)
     found = views.summaries(snapshot.clusters, chosen)
     out = io.StringIO()
     views.print_clusters(found, NOW, out)

@@ -10,7 +10,6 @@ import sys
 from typing import Any
 
 from gitops_tui.cli.common import CliError, Command, bad_rows, open_store, warn_bad_rows, with_store_overrides
-from gitops_tui.cli.table import print_rows
 from gitops_tui.config import Config
 from gitops_tui.domain.textsafe import clean
 from gitops_tui.domain.timefmt import utcnow
@@ -63,6 +62,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
 
 def print_figures(figures: list[dict[str, Any]], out: Any) -> None:
     """The table of ``stats``: one line per service × ring."""
+    from gitops_tui.cli.table import print_rows  # (here: ``record`` imports every command module)
     from gitops_tui.insights.figures import short_duration as d
 
     table = [["SERVICE", "RING", "DEPLOYS", "PER DAY", "LEAD p50", "LEAD p90", "FAIL %", "RESTORE",
