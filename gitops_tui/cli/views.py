@@ -18,9 +18,10 @@ from gitops_tui.domain.timefmt import iso_or_none, relative
 from gitops_tui.present import status_label
 
 
-def ring_cells(deployments: Iterable[Deployment]) -> list[RingCell]:
-    """One cell per service × ring that has deployments: services A-Z, rings in promotion order."""
-    matrix = ring_matrix(deployments)
+def ring_cells(deployments: Iterable[Deployment], order: Sequence[str] = ()) -> list[RingCell]:
+    """One cell per service × ring that has deployments: services A-Z, rings in promotion
+    order (the configured ``rings:`` if given)."""
+    matrix = ring_matrix(deployments, order)
     return [c for s in matrix.services for r in matrix.rings if (c := matrix.cell(s, r)) is not None]
 
 

@@ -2,7 +2,7 @@
 
 Rings: for each service and ring, the image the ring *runs* (its newest succeeded
 deployment) and its latest deployment of any status. Rings are ordered, and a ring is
-compared with its upstream ring, by this rule (``vocab.RING_ORDER``):
+compared with its upstream ring, by this rule (``vocab.RING_ORDER``, or the configured ``rings:`` instead):
 
 - well-known ring names have a fixed promotion order:
   ``dev`` < ``test``/``qa``/``int`` < ``master``/``main``/``staging``/``uat``/``preprod``
@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 
 from gitops_tui.domain.model import ClusterSync, Deployment
 from gitops_tui.domain.timefmt import EPOCH
-from gitops_tui.domain.vocab import IMAGE, SUCCEEDED, ring_rank
+from gitops_tui.domain.vocab import IMAGE, SUCCEEDED, ring_ranker
 
 T = TypeVar("T")
 
@@ -64,6 +64,11 @@ class RingMatrix:
     services: list[str]
     rings: list[str]
     cells: dict[tuple[str, str], RingCell]
+    order: tuple[str, ...] = ()  # the configured promotion order (``rings:``), () for the built-in
+
+    def ordered(self, ring: str) -> bool:
+        """The ring has a place in the promotion order (and so an upstream)."""
+        return ring_ranker(self.order)(ring) is not None
 
     def cell(self, service: str, ring: str) -> RingCell | None:
         return self.cells.get((service, ring))
@@ -79,8 +84,10 @@ def _rank(d: Deployment) -> tuple[datetime, tuple[str, str]]:
     return (_when(d), d.key)
 
 
-def ring_matrix(deployments: Iterable[Deployment]) -> RingMatrix:
-    """The service × ring matrix of the given deployments (any order)."""
+def ring_matrix(deployments: Iterable[Deployment], order: Sequence[str] = ()) -> RingMatrix:
+    """The service × ring matrix of the given deployments (any order); rings in the
+    configured promotion ``order`` (``rings:``) if given, else the built-in one."""
+    ring_rank = ring_ranker(order)
     cells: dict[tuple[str, str], RingCell] = {}
     first_seen: dict[str, datetime] = {}
     for d in deployments:
@@ -114,7 +121,7 @@ def ring_matrix(deployments: Iterable[Deployment]) -> RingMatrix:
                     cell.behind = upstream.ring
                     cell.behind_since = theirs.updated_at
             upstream = cell
-    return RingMatrix(services, rings, cells)
+    return RingMatrix(services, rings, cells, tuple(order))
 
 
 @dataclass(slots=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 # A journey's stages, in order, and the Bedrock id column that carries each one's run id.
 STAGES: tuple[str, ...] = ("image", "hld", "manifest")
 IMAGE, HLD, MANIFEST = STAGES
@@ -76,3 +78,12 @@ RING_ORDER: dict[str, int] = {
 def ring_rank(ring: str) -> int | None:
     """Position of a ring in the promotion order, None for rings outside it."""
     return RING_ORDER.get(ring.lower())
+
+
+def ring_ranker(order: Sequence[str] = ()) -> Callable[[str], int | None]:
+    """:func:`ring_rank` for a configured promotion order (``rings: [dev, qa, prod]``):
+    only those rings, in that order; the built-in order when none is configured."""
+    if not order:
+        return ring_rank
+    place = {r.lower(): i for i, r in enumerate(order)}
+    return lambda ring: place.get(ring.lower())

@@ -16,7 +16,7 @@ from gitops_tui.domain.vocab import SUCCEEDED
 from gitops_tui.index.records import Deployments, Record, manifest_of, to_plain
 
 
-def ring_matrix(records: Sequence[Record]) -> overview.RingMatrix:
+def ring_matrix(records: Sequence[Record], order: Sequence[str] = ()) -> overview.RingMatrix:
     """``overview.ring_matrix`` of these records' deployments."""
     latest: dict[tuple[str, str], Record] = {}
     running: dict[tuple[str, str], Record] = {}
@@ -37,7 +37,7 @@ def ring_matrix(records: Sequence[Record]) -> overview.RingMatrix:
         if found is None or r.updated_iso < found.updated_iso:
             earliest[ring] = r
     wanted = {id(r) for group in (latest, running, earliest) for r in group.values()}
-    return overview.ring_matrix(to_plain(r) for r in records if id(r) in wanted)
+    return overview.ring_matrix((to_plain(r) for r in records if id(r) in wanted), order)
 
 
 def cluster_summaries(

@@ -24,7 +24,7 @@ user action and O(changed · log n) per incremental poll:
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from gitops_tui.domain.model import ClusterSync, Deployment, Snapshot
 from gitops_tui.domain.overview import ClusterSummary, RingMatrix
@@ -151,9 +151,9 @@ class TableModel(ValueSets):
         each built when read."""
         return Deployments(self.records())
 
-    def ring_matrix(self) -> RingMatrix:
+    def ring_matrix(self, order: Sequence[str] = ()) -> RingMatrix:
         """The rings overview of the shown deployments (``domain.overview.ring_matrix``)."""
-        return fast_overview.ring_matrix(self.records())
+        return fast_overview.ring_matrix(self.records(), order)
 
     def cluster_summaries(self, clusters: Iterable[ClusterSync]) -> list[ClusterSummary]:
         """The clusters overview of the shown deployments."""

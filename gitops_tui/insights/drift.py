@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from gitops_tui.domain.model import Deployment
-from gitops_tui.domain.vocab import SUCCEEDED, ring_rank
+from gitops_tui.domain.vocab import SUCCEEDED, ring_ranker
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,11 +26,9 @@ class Drift:
 def ring_order(rings: Iterable[str], configured: Sequence[str] = ()) -> list[str]:
     """Rings in promotion order: the configured ``rings:`` if any, else vocab.RING_ORDER;
     rings outside the order (feature rings) are left out."""
-    if configured:
-        place = {r: i for i, r in enumerate(configured)}
-        return sorted({r for r in rings if r.lower() in place}, key=lambda r: place[r.lower()])
-    ranked = {r for r in rings if ring_rank(r) is not None}
-    return sorted(ranked, key=lambda r: (ring_rank(r), r))
+    rank = ring_ranker(configured)
+    ranked = {r for r in rings if rank(r) is not None}
+    return sorted(ranked, key=lambda r: (rank(r), r))
 
 
 def _when(d: Deployment) -> datetime | None:

@@ -74,7 +74,8 @@ class Navigation:
             return
         self._view_version[view] = state
         if view == "rings":
-            self.query_one(RingsView).show(self.index.ring_matrix(), now, self.config.ring_lag_grace_s)
+            self.query_one(RingsView).show(
+                self.index.ring_matrix(self.insights.engine.settings.rings), now, self.config.ring_lag_grace_s)
         elif view == "clusters":
             self.query_one(ClustersView).show(self.index.cluster_summaries(snapshot.clusters), now)
         elif view == "cluster":

@@ -97,6 +97,22 @@ def test_rings_json_lagging_honours_ring_lag_grace(small, tmp_path):
     assert cells == {("svc", "dev"): False, ("svc", "prod"): True}
 
 
+def test_rings_follow_the_configured_ring_order(small, tmp_path):
+    """``rings: [prod, dev]`` makes prod the upstream ring: dev then runs an older image
+    (svc-2 is newer than prod's svc-1, so dev is not behind) and the order is prod, dev;
+    a ring outside the configured list has no upstream."""
+    cfg = tmp_path / "order.yaml"
+    cfg.write_text(small.read_text() + "ring_lag_grace: 1ms\nrings: [prod, dev]\n")
+    cells = get_json(cfg, "--view", "rings")
+    assert [(c["ring"], c["lagging"]) for c in cells] == [("prod", False), ("dev", False)]
+    cfg.write_text(small.read_text() + "ring_lag_grace: 1ms\nrings: [dev, qa]\n")
+    cells = get_json(cfg, "--view", "rings")
+    assert [(c["ring"], c["lagging"]) for c in cells] == [("dev", False), ("prod", False)]  # prod: no place
+    cfg.write_text(small.read_text() + "rings: prod\n")
+    result = run_cli("--config", str(cfg), "get", "--view", "rings")
+    assert result.returncode == 2 and result.stderr.count("\n") == 1 and "rings:" in result.stderr
+
+
 def test_rings_filters_narrow_the_deployments(small):
     (cell,) = get_json(small, "--view", "rings", "--ring", "prod")
     assert (cell["ring"], cell["image_tag"], cell["lagging"]) == ("prod", "svc-1", False)  # no upstream left

@@ -195,6 +195,8 @@ def test_the_fast_overviews_equal_the_reference(rows: list[dict], text: str) -> 
     model.set_query(text)
     shown = list(model.deployments())  # the same deployments, in the same order
     assert model.ring_matrix() == overview.ring_matrix(shown)
+    order = ("prod", "qa", "dev")  # a configured order (rings:), even an odd one
+    assert model.ring_matrix(order) == overview.ring_matrix(shown, order)
     clusters = index.snapshot().clusters
     fast = model.cluster_summaries(clusters)
     slow = overview.cluster_summaries(clusters, shown)

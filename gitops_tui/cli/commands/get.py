@@ -116,6 +116,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     query = query_of(args)
     now = utcnow()
     _since(args.since, now)  # (a bad --since is a usage error before the store is read)
+    order = _ring_order(config) if args.view == "rings" else ()
     config = with_store_overrides(config, args)
     snapshot, bad = load_snapshot(config, enrich=not args.no_enrich)
 
@@ -124,7 +125,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
 
     as_json = args.output in ("json", "jsonl")
     if args.view == "rings":
-        cells = views.ring_cells(chosen())
+        cells = views.ring_cells(chosen(), order)
         if as_json:
             _dump(views.rings_json(cells, now, config.ring_lag_grace_s), args.output)
         else:
@@ -153,3 +154,13 @@ def _dump(values: Iterable[Any], output: str) -> None:
 
 
 COMMAND = Command("get", "print deployments, newest first (or --view rings|clusters)", _arguments, run)
+
+
+def _ring_order(config: Config) -> tuple[str, ...]:
+    """The configured ``rings:`` order (exit 2 naming the key when it is malformed)."""
+    from gitops_tui.insights.settings import SettingsError, insight_settings
+
+    try:
+        return insight_settings(config).rings
+    except SettingsError as e:
+        raise CliError(str(e), 2) from None

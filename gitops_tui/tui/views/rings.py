@@ -24,7 +24,7 @@ from gitops_tui.present import STATUS_ICONS, STATUS_WORDS
 from gitops_tui.domain.textsafe import clean
 from gitops_tui.domain.timefmt import relative
 from gitops_tui.domain.overview import RingCell, RingMatrix
-from gitops_tui.domain.vocab import SUCCEEDED, ring_rank
+from gitops_tui.domain.vocab import SUCCEEDED
 from gitops_tui.domain.model import Deployment
 from gitops_tui.tui.bindings import bindings_for
 from gitops_tui.tui.views.detail import STATUS_STYLES
@@ -70,7 +70,7 @@ def render_rings(matrix: RingMatrix, now: datetime, grace_s: float = 3600.0,
     table.add_column("Service", style="bold", no_wrap=True)
     for ring in matrix.rings:
         label = clean(ring.upper(), 30)
-        if ring_rank(ring) is None:
+        if not matrix.ordered(ring):
             label += " *"
         table.add_column(Text(label), no_wrap=True)
     for row, service in enumerate(matrix.services):
@@ -81,14 +81,21 @@ def render_rings(matrix: RingMatrix, now: datetime, grace_s: float = 3600.0,
     return table
 
 
-LEGEND = Text(
+LEGEND = (
     "Each cell: image the ring runs (newest succeeded) · commit · age; then the latest "
     "deployment if it differs; ⚠ behind X since T: has run an older image than upstream "
     "ring X since T, longer than ring_lag_grace (config, default 1h). "
-    "Promotion order: dev < test/qa < master/main/staging < canary < prod; "
-    "* = ring outside that order (no upstream).",
-    style="dim",
+    "Promotion order: {order}; "
+    "* = ring outside that order (no upstream)."
 )
+BUILT_IN_ORDER = "dev < test/qa < master/main/staging < canary < prod"
+
+
+def legend(order: tuple[str, ...]) -> Text:
+    """The legend, with the configured ``rings:`` order if there is one."""
+    shown = " < ".join(clean(r, 20) for r in order[:12]) + (" < …" if len(order) > 12 else "")
+    return Text(LEGEND.format(order=f"{shown} (rings: in the config)" if order else BUILT_IN_ORDER),
+                style="dim")
 
 
 class RingsView(ScrollableContainer):
@@ -118,7 +125,7 @@ class RingsView(ScrollableContainer):
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Loading…", style="dim"), id="rings-body")
-        yield Static(LEGEND, id="rings-legend")
+        yield Static(legend(()), id="rings-legend")
 
     def show(self, matrix: RingMatrix, now: datetime, grace_s: float = 3600.0) -> None:
         self.matrix, self.now, self.grace_s = matrix, now, grace_s
@@ -130,6 +137,7 @@ class RingsView(ScrollableContainer):
         rows, cols = len(self.matrix.services), len(self.matrix.rings)
         self.pos = (max(0, min(self.pos[0], rows - 1)), max(0, min(self.pos[1], cols - 1)))
         self.query_one("#rings-body", Static).update(render_rings(self.matrix, self.now, self.grace_s, self.pos))
+        self.query_one("#rings-legend", Static).update(legend(self.matrix.order))
 
     def action_move(self, rows: int, cols: int) -> None:
         self.pos = (self.pos[0] + rows, self.pos[1] + cols)
