@@ -8,6 +8,7 @@ import os
 from collections.abc import Callable, Iterator
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from gitops_tui.config import StoreConfig
 
@@ -15,6 +16,12 @@ from azurite import Azurite, AzuriteMissing, start_azurite
 
 
 _GC_AT_START = gc.isenabled()
+
+# The suite's generated cases are the same on every run (a CI run that passes today passes
+# tomorrow); `HYPOTHESIS_PROFILE=explore` draws new ones, to look for what they miss.
+hypothesis_settings.register_profile("repeatable", derandomize=True, print_blob=True)
+hypothesis_settings.register_profile("explore", print_blob=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 
 @pytest.fixture(autouse=True)
