@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from gitops_tui.domain.model import Deployment
 from gitops_tui.domain.vocab import IMAGE, SUCCEEDED
 from gitops_tui.insights.figures import median, quantile
-from gitops_tui.insights.hops import failed
+from gitops_tui.insights.hops import excluded, failed
+from gitops_tui.insights.syncs import sync_lead_times
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterLead:
+    """Lead time to one cluster's sync within a cell (None: no sample)."""
+
+    cluster: str
+    samples: int
+    lead_time_median_s: float | None
+    lead_time_p90_s: float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +36,10 @@ class Dora:
     change_failure_rate: float | None  # failed over all, 0 to 1
     time_to_restore_median_s: float | None
     lead_times: tuple[tuple[datetime, float], ...] = field(default=(), repr=False)  # (arrived, s) oldest first
+    # Image build start to each cluster's sync: pooled over clusters, and per cluster.
+    lead_time_to_sync_median_s: float | None = None
+    lead_time_to_sync_p90_s: float | None = None
+    clusters: tuple[ClusterLead, ...] = ()
 
 
 def when(d: Deployment) -> datetime | None:
@@ -32,20 +47,45 @@ def when(d: Deployment) -> datetime | None:
     return d.finished_at or d.updated_at
 
 
+def build_start(d: Deployment) -> datetime | None:
+    """Where lead time starts: the image build's start, else the journey's."""
+    image = d.stage(IMAGE)
+    return image.started_at if image is not None and image.started_at else d.started_at
+
+
 def lead_time(d: Deployment) -> float | None:
     """Image build start to reaching the ring (the journey's finish), for a succeeded one."""
     if d.status != SUCCEEDED or d.finished_at is None:
         return None
-    image = d.stage(IMAGE)
-    start = image.started_at if image is not None and image.started_at else d.started_at
+    start = build_start(d)
     if start is None or d.finished_at < start:
         return None
     return (d.finished_at - start).total_seconds()
 
 
-def dora_of(service: str, ring: str, deployments: Iterable[Deployment], now: datetime, window_s: float) -> Dora:
+Synced = Callable[[Deployment], dict[str, datetime]]
+
+
+def _to_sync(chosen: list[Deployment], synced: Synced | None, now: datetime,
+             ) -> tuple[float | None, float | None, tuple[ClusterLead, ...]]:
+    per: dict[str, list[float]] = {}
+    for d in chosen:
+        if synced is None or excluded(d):
+            continue
+        for cluster, seconds in sync_lead_times(d, synced(d), build_start(d), now).items():
+            per.setdefault(cluster, []).append(seconds)
+    pooled = sorted(s for values in per.values() for s in values)
+    clusters = []
+    for cluster in sorted(per):
+        values = sorted(per[cluster])
+        clusters.append(ClusterLead(cluster, len(values), median(values), quantile(values, 0.9)))
+    return median(pooled), quantile(pooled, 0.9), tuple(clusters)
+
+
+def dora_of(service: str, ring: str, deployments: Iterable[Deployment], now: datetime, window_s: float,
+            synced: Synced | None = None) -> Dora:
     """The figures of one cell from its deployments (any order; outside the window or
-    in the future are left out)."""
+    in the future are left out); ``synced`` gives each one's cluster sync times."""
     since = now - timedelta(seconds=window_s)
     chosen = sorted(
         (d for d in deployments if (t := when(d)) is not None and since <= t <= now),
@@ -63,6 +103,7 @@ def dora_of(service: str, ring: str, deployments: Iterable[Deployment], now: dat
             restores.append((when(d) - down).total_seconds())  # type: ignore[operator]
             down = None
     succeeded = sum(1 for d in chosen if d.status == SUCCEEDED)
+    to_sync_median, to_sync_p90, clusters = _to_sync(chosen, synced, now)
     return Dora(
         service=service, ring=ring, deployments=len(chosen),
         deploys_per_day=succeeded / (window_s / 86400.0),
@@ -70,4 +111,5 @@ def dora_of(service: str, ring: str, deployments: Iterable[Deployment], now: dat
         change_failure_rate=(sum(failures) / len(chosen)) if chosen else None,
         time_to_restore_median_s=median(sorted(restores)),
         lead_times=tuple(leads),  # type: ignore[arg-type]
+        lead_time_to_sync_median_s=to_sync_median, lead_time_to_sync_p90_s=to_sync_p90, clusters=clusters,
     )

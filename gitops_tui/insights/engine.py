@@ -2,7 +2,9 @@
 
 A poll that changes a few rows touches only their cells: the hop model moves their
 samples, and the DORA figures and drift of their service × ring (and service) are
-recomputed on the next read; every other cell is served from the cache.
+recomputed on the next read; every other cell is served from the cache. A poll's
+cluster syncs re-count only the deployments of the commits they newly synced, and the
+hop samples that slid out of the window are dropped oldest first.
 """
 
 from __future__ import annotations
@@ -11,14 +13,15 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from gitops_tui.domain.model import Deployment
+from gitops_tui.domain.model import ClusterSync, Deployment
 from gitops_tui.domain.vocab import IN_PROGRESS, WAITING
 from gitops_tui.insights.dora import Dora, dora_of
 from gitops_tui.insights.drift import Drift, ring_drift
 from gitops_tui.insights.eta import Eta, eta_of
-from gitops_tui.insights.hops import HopModel
+from gitops_tui.insights.hops import SYNC, HopModel, sync_hop
 from gitops_tui.insights.settings import InsightSettings
 from gitops_tui.insights.stuck import stuck_reasons
+from gitops_tui.insights.syncs import SyncLog, commit_key, sync_durations
 
 Key = tuple[str, str]
 Cell = tuple[str, str]
@@ -28,9 +31,11 @@ _STALE_S = 60.0  # cached figures older than this follow the sliding window agai
 class InsightsEngine:
     """Deployments by key, grouped by service × ring, with cached figures per cell."""
 
-    def __init__(self, settings: InsightSettings | None = None) -> None:
+    def __init__(self, settings: InsightSettings | None = None, syncs: SyncLog | None = None) -> None:
         self.settings = settings or InsightSettings()
         self.model = HopModel()
+        self.syncs = syncs or SyncLog()
+        self._by_commit: dict[tuple[str, str], set[Key]] = {}
         self._rows: dict[Key, Deployment] = {}
         self._cells: dict[Cell, dict[Key, Deployment]] = {}
         self._in_flight: dict[Key, Deployment] = {}
@@ -38,32 +43,59 @@ class InsightsEngine:
         self._drift: dict[str, list[Drift]] = {}
         self._at: datetime | None = None
 
-    def load(self, deployments: Iterable[Deployment], now: datetime) -> None:
-        """Start over from a whole history."""
-        self.__init__(self.settings)  # type: ignore[misc]
-        self.update(deployments, now=now)
+    def load(self, deployments: Iterable[Deployment], now: datetime,
+             clusters: Iterable[ClusterSync] = ()) -> None:
+        """Start over from a whole history (the syncs seen so far are kept: the table
+        holds each cluster's newest only)."""
+        self.__init__(self.settings, self.syncs)  # type: ignore[misc]
+        self.update(deployments, now=now, clusters=clusters)
 
     def update(self, changed: Iterable[Deployment], removed: Iterable[Key] = (),
-               now: datetime | None = None) -> None:
-        """Take a poll's changed and removed deployments."""
+               now: datetime | None = None, clusters: Iterable[ClusterSync] = ()) -> None:
+        """Take a poll's changed and removed deployments and its cluster syncs."""
         since = None if now is None else now - timedelta(seconds=self.settings.window_s)
+        synced = self.syncs.add(clusters)
         for key in removed:
             self._drop(key)
+        done = set()
         for d in changed:
             self._drop(d.key)
             self._rows[d.key] = d
-            self.model.add(d, since)
+            done.add(d.key)
+            self._count(d, since, now)
+            if (commit := commit_key(d.manifest_commit)) is not None:
+                self._by_commit.setdefault((d.partition, commit), set()).add(d.key)
             if d.status in (IN_PROGRESS, WAITING):
                 self._in_flight[d.key] = d
             if d.service and d.ring:
                 self._cells.setdefault((d.service, d.ring), {})[d.key] = d
                 self._touch(d.service, d.ring)
+        for pair in synced:  # a newly seen sync: only the deployments of that commit
+            for key in self._by_commit.get(pair, ()):
+                if key not in done and (d := self._rows.get(key)) is not None:
+                    self._count(d, since, now)
+                    if d.service and d.ring:
+                        self._touch(d.service, d.ring)
+        if since is not None:
+            self.model.expire(since)
+
+    def _count(self, d: Deployment, since: datetime | None, now: datetime | None) -> None:
+        synced = self.syncs.times(d)
+        durations = sync_durations(d, synced, now)
+        times = [t for t in [d.updated_at, *(synced[c] for c in durations)] if t is not None]
+        self.model.add(d, since, durations, max(times) if times else None)
 
     def _drop(self, key: Key) -> None:
         old = self._rows.pop(key, None)
         if old is None:
             return
         self.model.remove(key)
+        if (commit := commit_key(old.manifest_commit)) is not None:
+            keys = self._by_commit.get((old.partition, commit))
+            if keys is not None:
+                keys.discard(key)
+                if not keys:
+                    del self._by_commit[(old.partition, commit)]
         self._in_flight.pop(key, None)
         if old.service and old.ring:
             members = self._cells.get((old.service, old.ring))
@@ -89,7 +121,8 @@ class InsightsEngine:
         for cell in sorted(self._cells):
             figures = self._dora.get(cell)
             if figures is None:
-                figures = dora_of(cell[0], cell[1], self._cells[cell].values(), now, self.settings.window_s)
+                figures = dora_of(cell[0], cell[1], self._cells[cell].values(), now, self.settings.window_s,
+                                  self.syncs.times)
                 self._dora[cell] = figures
             out.append(figures)
         return out
@@ -147,5 +180,26 @@ class InsightsEngine:
                 "stuck_reasons": {d.id: stuck[d.key] for d in flying if d.key in stuck},
                 "drift_behind": lag.behind if lag else None,
                 "drift_behind_s": lag.behind_s if lag else None,
+                **self._sync_figures(f),
             })
         return out
+
+    def _sync_figures(self, f: Dora) -> dict[str, Any]:
+        """The extra keys of commit-to-sync and lead time to each cluster's sync."""
+        pooled = self.model.stats(f.service, f.ring, SYNC)
+        leads = {c.cluster: c for c in f.clusters}
+        clusters = {}
+        for name in sorted(set(leads) | set(self.model.sync_clusters(f.service, f.ring))):
+            lead, hop = leads.get(name), self.model.stats(f.service, f.ring, sync_hop(name))
+            clusters[name] = {
+                "lead_time_median_s": lead.lead_time_median_s if lead else None,
+                "lead_time_p90_s": lead.lead_time_p90_s if lead else None,
+                "commit_to_sync_median_s": hop.median_s, "commit_to_sync_p90_s": hop.p90_s,
+                "samples": hop.samples,
+            }
+        return {
+            "lead_time_to_sync_median_s": f.lead_time_to_sync_median_s,
+            "lead_time_to_sync_p90_s": f.lead_time_to_sync_p90_s,
+            "commit_to_sync_median_s": pooled.median_s, "commit_to_sync_p90_s": pooled.p90_s,
+            "clusters": clusters,
+        }

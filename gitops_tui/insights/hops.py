@@ -2,13 +2,15 @@
 
 A journey's hops, in order: the image build (stage ``image``), the metadata update
 (``hld``), waiting for approval (the HLD pull request: ``hld`` finished to ``manifest``
-started) and the manifest generation (``manifest``). Failed and canceled journeys are
+started), the manifest generation (``manifest``), then commit-to-sync on each cluster
+(``sync:<cluster>``, pooled over clusters as ``sync``; see :mod:`.syncs`). Failed and canceled journeys are
 left out of the model: their durations say how long failing took, not shipping.
 """
 
 from __future__ import annotations
 
 import bisect
+import heapq
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,9 +23,23 @@ HOPS: tuple[str, ...] = ("image", "metadata", "approval", "manifest")
 HOP_WORDS: dict[str, str] = {
     "image": "image build", "metadata": "metadata update",
     "approval": "waiting for approval", "manifest": "manifest generation",
+    "sync": "commit-to-sync",
 }
+SYNC = "sync"
 _STAGE_OF = {"image": IMAGE, "metadata": HLD, "manifest": MANIFEST}
 Cell = tuple[str | None, str | None]  # (service, ring); None: any
+
+
+def sync_hop(cluster: str) -> str:
+    """The hop name of commit-to-sync on one cluster."""
+    return f"{SYNC}:{cluster}"
+
+
+def hop_words(hop: str) -> str:
+    """A hop as a person says it: ``image build``, ``sync on west``."""
+    if hop.startswith(SYNC + ":"):
+        return f"sync on {hop[len(SYNC) + 1:]}"
+    return HOP_WORDS.get(hop, hop)
 
 
 def failed(d: Deployment) -> bool:
@@ -95,30 +111,55 @@ class HopStats:
 
 class HopModel:
     """Sorted samples per (service, ring, hop), (service, None, hop) and (None, None,
-    hop); a deployment added or removed touches only its own few lists."""
+    hop); a deployment added or removed touches only its own few lists. Each
+    deployment's samples carry the time they count at, so :meth:`expire` drops those
+    that slid out of the window (oldest first, without a recompute)."""
 
     def __init__(self) -> None:
         self._samples: dict[tuple[str | None, str | None, str], list[float]] = {}
         self._of: dict[tuple[str, str], list[tuple[tuple[str | None, str | None, str], float]]] = {}
+        self._when: dict[tuple[str, str], datetime] = {}
+        self._heap: list[tuple[datetime, tuple[str, str]]] = []  # (when, key); stale ones skipped
 
-    def add(self, d: Deployment, since: datetime | None = None) -> None:
-        """Count ``d`` (once; a second add replaces the first)."""
+    def add(self, d: Deployment, since: datetime | None = None, syncs: dict[str, float] | None = None,
+            when: datetime | None = None) -> None:
+        """Count ``d`` (once; a second add replaces the first), with ``syncs`` (cluster →
+        commit-to-sync seconds); ``when`` (default its last update) places it in the window."""
         self.remove(d.key)
-        if excluded(d) or (since is not None and (d.updated_at is None or d.updated_at < since)):
+        when = when or d.updated_at
+        if excluded(d) or (since is not None and (when is None or when < since)):
             return
+        durations = list(hop_durations(d).items())
+        for cluster, seconds in sorted((syncs or {}).items()):
+            durations += [(SYNC, seconds), (sync_hop(cluster), seconds)]
         entries = []
-        for hop, seconds in hop_durations(d).items():
+        for hop, seconds in durations:
             for scope in ((d.service, d.ring), (d.service, None), (None, None)):
                 key = (scope[0], scope[1], hop)
                 bisect.insort(self._samples.setdefault(key, []), seconds)
                 entries.append((key, seconds))
         if entries:
             self._of[d.key] = entries
+            if when is not None:
+                self._when[d.key] = when
+                heapq.heappush(self._heap, (when, d.key))
 
     def remove(self, key: tuple[str, str]) -> None:
+        self._when.pop(key, None)
         for group, seconds in self._of.pop(key, ()):
             values = self._samples[group]
             del values[bisect.bisect_left(values, seconds)]
+
+    def expire(self, since: datetime) -> int:
+        """Drop the deployments that count before ``since``; returns how many."""
+        dropped = 0
+        heap = self._heap
+        while heap and heap[0][0] < since:
+            when, key = heapq.heappop(heap)
+            if self._when.get(key) == when:
+                self.remove(key)
+                dropped += 1
+        return dropped
 
     def stats(self, service: str | None, ring: str | None, hop: str) -> HopStats:
         """The model in exactly this scope (no fallback)."""
@@ -137,6 +178,21 @@ class HopModel:
             if stats.samples >= min_samples:
                 return stats
         return found
+
+    def best_sync(self, service: str | None, ring: str | None, cluster: str, min_samples: int) -> HopStats:
+        """Commit-to-sync on ``cluster`` (narrowing as :meth:`best`), else pooled over
+        every cluster when that cluster has too few samples."""
+        own = self.best(service, ring, sync_hop(cluster), min_samples)
+        if own.samples >= min_samples:
+            return own
+        pooled = self.best(service, ring, SYNC, min_samples)
+        return pooled if pooled.samples > own.samples else own
+
+    def sync_clusters(self, service: str | None, ring: str | None) -> list[str]:
+        """The clusters with commit-to-sync samples in this exact scope."""
+        head = SYNC + ":"
+        return sorted(h[len(head):] for (s, r, h), values in self._samples.items()
+                      if s == service and r == ring and values and h.startswith(head))
 
     def cells(self) -> Iterable[Cell]:
         return {(s, r) for s, r, _ in self._samples if s is not None and r is not None}

@@ -7,7 +7,7 @@ from datetime import datetime
 from gitops_tui.domain.model import Deployment
 from gitops_tui.insights.figures import short_duration as format_duration
 from gitops_tui.domain.vocab import PR_OPEN
-from gitops_tui.insights.hops import HOP_WORDS, HopModel, remaining_hops
+from gitops_tui.insights.hops import HopModel, hop_words, remaining_hops
 from gitops_tui.insights.settings import InsightSettings
 
 
@@ -28,7 +28,7 @@ def stuck_reasons(d: Deployment, model: HopModel, now: datetime, settings: Insig
             continue
         stats = model.best(d.service, d.ring, hop, settings.min_samples)
         if stats.samples >= settings.min_samples and stats.p95_s is not None and running > stats.p95_s:
-            reasons.append(f"{HOP_WORDS[hop]} running {format_duration(running)}, "
+            reasons.append(f"{hop_words(hop)} running {format_duration(running)}, "
                            f"p95 {format_duration(stats.p95_s)} over {stats.samples} runs")
     if d.pending_clusters and d.pushed_at is not None:
         waited = (now - d.pushed_at).total_seconds()

@@ -32,9 +32,9 @@ class InsightsState:
             for key in snapshot.changed_ids:
                 found = index.get(key)
                 (changed.append(found) if found is not None else removed.append(key))
-            self.engine.update(changed, removed, now=now)
+            self.engine.update(changed, removed, now=now, clusters=snapshot.clusters)
         else:
-            self.engine.load(snapshot.deployments, now)
+            self.engine.load(snapshot.deployments, now, snapshot.clusters)
         self.generation = snapshot.generation
         self.stuck = self.engine.stuck_ids(now)
         return self.engine

@@ -49,7 +49,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
     index.load(rows)
     now = utcnow()
     engine = InsightsEngine(settings)
-    engine.load(index.snapshot().deployments, now)
+    snapshot = index.snapshot()
+    engine.load(snapshot.deployments, now, snapshot.clusters)
     figures = engine.stats(now, args.service, args.ring)
     if args.output == "json":
         json.dump(figures, sys.stdout, indent=2)
