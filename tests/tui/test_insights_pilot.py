@@ -65,6 +65,24 @@ async def test_insights_view_at_80x24() -> None:
         await wait_for(pilot, lambda: "Lead time of shop → prod" in screen_text(app), what="the next cell")
 
 
+async def test_insights_view_shows_lead_time_to_each_cluster_sync() -> None:
+    clock = FrozenClock(NOW)
+    synced = NOW - timedelta(days=1, hours=5) + timedelta(minutes=25 + 5)  # m5 pushed at 25m, east 5m after
+    east = {"PartitionKey": "p.clusters", "RowKey": "east", "kind": "clusterSync", "cluster": "east",
+            "manifestCommitId": "m5", "syncedAt": to_iso(synced)}
+    app = make_app(config_for(), monitor_for(FakeStore(rows() + [east], clock=clock), clock), clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_loaded(pilot)
+        await pilot.press("colon", *"insights", "enter")
+        await wait_for(pilot, lambda: "To sync" in screen_text(app), what="the cluster line")
+        lines = screen_text(app).splitlines()
+        assert all(len(line) <= 80 for line in lines)
+        head = next(line for line in lines if "Sync" in line and "Behind" in line)
+        dev = next(line for line in lines if "shop" in line and "dev" in line and "Lead time" not in line)
+        assert dev[head.index("Sync"):].split()[0] == "30m"  # build start to east's sync
+        assert "To sync (p50/p90): east 30m/30m" in screen_text(app)
+
+
 async def test_eta_column_and_stuck_mark_in_the_table() -> None:
     clock = FrozenClock(NOW)
     app = make_app(config_for(), monitor_for(FakeStore(rows(), clock=clock), clock), clock=clock)
