@@ -21,7 +21,7 @@ from gitops_tui.insights.eta import Eta, eta_of
 from gitops_tui.insights.hops import SYNC, HopModel, sync_hop
 from gitops_tui.insights.settings import InsightSettings
 from gitops_tui.insights.stuck import stuck_reasons
-from gitops_tui.insights.syncs import SyncLog, commit_key, sync_durations
+from gitops_tui.insights.syncs import SyncLog, commit_key, count
 
 Key = tuple[str, str]
 Cell = tuple[str, str]
@@ -80,10 +80,7 @@ class InsightsEngine:
             self.model.expire(since)
 
     def _count(self, d: Deployment, since: datetime | None, now: datetime | None) -> None:
-        synced = self.syncs.times(d)
-        durations = sync_durations(d, synced, now)
-        times = [t for t in [d.updated_at, *(synced[c] for c in durations)] if t is not None]
-        self.model.add(d, since, durations, max(times) if times else None)
+        count(self.model, d, self.syncs, since, now)
 
     def _drop(self, key: Key) -> None:
         old = self._rows.pop(key, None)
@@ -113,6 +110,11 @@ class InsightsEngine:
         if self._at is None or abs((now - self._at).total_seconds()) > _STALE_S:
             self._dora.clear()
             self._at = now
+
+    def _slide(self, now: datetime) -> None:
+        # Between polls too: hop samples older than the window fall out (a heap peek
+        # when none has).
+        self.model.expire(now - timedelta(seconds=self.settings.window_s))
 
     def dora(self, now: datetime) -> list[Dora]:
         """The DORA figures of every cell, service then ring."""
@@ -144,9 +146,11 @@ class InsightsEngine:
         return list(self._in_flight.values())
 
     def eta(self, d: Deployment, now: datetime) -> Eta | None:
+        self._slide(now)
         return eta_of(d, self.model, now, self.settings.min_samples)
 
     def stuck(self, d: Deployment, now: datetime) -> list[str]:
+        self._slide(now)
         return stuck_reasons(d, self.model, now, self.settings)
 
     def stuck_ids(self, now: datetime) -> dict[Key, list[str]]:

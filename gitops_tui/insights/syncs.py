@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from gitops_tui.domain.model import ClusterSync, Deployment
+from gitops_tui.insights.hops import HopModel
 
 COMMIT_KEY = 7  # short and full shas of one commit share their first seven characters
 
@@ -74,3 +75,12 @@ def sync_lead_times(d: Deployment, synced: dict[str, datetime], start: datetime 
         return {}
     return {c: (at - start).total_seconds() for c, at in synced.items()
             if at >= start and at >= d.pushed_at and (now is None or at <= now)}
+
+
+def count(model: HopModel, d: Deployment, log: SyncLog, since: datetime | None, now: datetime | None) -> None:
+    """Put ``d`` in ``model`` with its commit-to-sync samples, placed in the window at its
+    last update or its latest sync counted, whichever is later."""
+    synced = log.times(d)
+    durations = sync_durations(d, synced, now)
+    times = [t for t in [d.updated_at, *(synced[c] for c in durations)] if t is not None]
+    model.add(d, since, durations, max(times) if times else None)

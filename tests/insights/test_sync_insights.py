@@ -164,3 +164,23 @@ def test_hop_samples_slide_out_of_the_window_incrementally():
     engine.update([moved], now=later)
     assert engine.model.expire(later - timedelta(days=3)) == 0
     assert engine.model.stats("svc", "dev", "image").samples == 2
+
+
+def test_cluster_not_synced_past_the_configured_limit_and_stuck_now_agrees():
+    from types import SimpleNamespace
+
+    from gitops_tui.insights.settings import insight_settings
+    from gitops_tui.insights.stuck import stuck_now
+
+    settings = insight_settings(SimpleNamespace(rings=None, insights={"sync_limit": "30m"}))
+    assert settings.sync_limit_s == 1800
+    rows = history(6)
+    late = pushed(50, NOW - timedelta(minutes=45 + 120), status="in_progress", pending=("west",))  # pushed 2h ago
+    soon = pushed(51, NOW - timedelta(minutes=45 + 10), status="in_progress", pending=("west",))
+    future = pushed(52, NOW + timedelta(hours=1), status="in_progress", pending=("west",))  # a clock ahead
+    engine = InsightsEngine(settings)
+    engine.load(rows + [late, soon, future], NOW, syncs_of(rows))
+    expected = {("p", "d50"): ["not synced on west 2h after its manifest commit, limit 30m"]}
+    assert engine.stuck_ids(NOW) == expected
+    assert stuck_now(rows + [late, soon, future], syncs_of(rows), NOW, settings) == expected
+    assert engine.eta(late, NOW).seconds == 0.0  # past west's 20m median: any moment
