@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -63,16 +63,19 @@ def lead_time(d: Deployment) -> float | None:
     return (d.finished_at - start).total_seconds()
 
 
-Synced = Callable[[Deployment], dict[str, datetime]]
+Synced = Callable[[Deployment], Mapping[str, datetime]]
 
 
 def _to_sync(chosen: list[Deployment], synced: Synced | None, now: datetime,
              ) -> tuple[float | None, float | None, tuple[ClusterLead, ...]]:
     per: dict[str, list[float]] = {}
+    if synced is None:
+        return None, None, ()
     for d in chosen:
-        if synced is None or excluded(d):
+        times = synced(d)
+        if not times or excluded(d):
             continue
-        for cluster, seconds in sync_lead_times(d, synced(d), build_start(d), now).items():
+        for cluster, seconds in sync_lead_times(d, times, build_start(d), now).items():
             per.setdefault(cluster, []).append(seconds)
     pooled = sorted(s for values in per.values() for s in values)
     clusters = []

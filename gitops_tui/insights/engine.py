@@ -42,13 +42,18 @@ class InsightsEngine:
         self._dora: dict[Cell, Dora] = {}
         self._drift: dict[str, list[Drift]] = {}
         self._at: datetime | None = None
+        self._defer = False
 
     def load(self, deployments: Iterable[Deployment], now: datetime,
              clusters: Iterable[ClusterSync] = ()) -> None:
         """Start over from a whole history (the syncs seen so far are kept: the table
         holds each cluster's newest only)."""
         self.__init__(self.settings, self.syncs)  # type: ignore[misc]
-        self.update(deployments, now=now, clusters=clusters)
+        self._defer = True  # (one sort per sample list, not an insertion per sample)
+        try:
+            self.update(deployments, now=now, clusters=clusters)
+        finally:
+            self._defer = False
 
     def update(self, changed: Iterable[Deployment], removed: Iterable[Key] = (),
                now: datetime | None = None, clusters: Iterable[ClusterSync] = ()) -> None:
@@ -80,7 +85,7 @@ class InsightsEngine:
             self.model.expire(since)
 
     def _count(self, d: Deployment, since: datetime | None, now: datetime | None) -> None:
-        count(self.model, d, self.syncs, since, now)
+        count(self.model, d, self.syncs, since, now, self._defer)
 
     def _drop(self, key: Key) -> None:
         old = self._rows.pop(key, None)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import heapq
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,6 +29,7 @@ HOP_WORDS: dict[str, str] = {
 SYNC = "sync"
 _STAGE_OF = {"image": IMAGE, "metadata": HLD, "manifest": MANIFEST}
 Cell = tuple[str | None, str | None]  # (service, ring); None: any
+_REBUILD = 128  # removals from one list at once past which it is rebuilt in one pass
 
 
 def sync_hop(cluster: str) -> str:
@@ -117,52 +119,102 @@ class HopModel:
 
     def __init__(self) -> None:
         self._samples: dict[tuple[str | None, str | None, str], list[float]] = {}
-        self._of: dict[tuple[str, str], list[tuple[tuple[str | None, str | None, str], float]]] = {}
+        # (service, ring, hop) → its three lists (that cell, the service, all): one
+        # lookup per sample instead of three.
+        self._lists: dict[tuple[str | None, str | None, str], tuple[list[float], ...]] = {}
+        self._of: dict[tuple[str, str], list[tuple[tuple[list[float], ...], float]]] = {}
         self._when: dict[tuple[str, str], datetime] = {}
         self._heap: list[tuple[datetime, tuple[str, str]]] = []  # (when, key); stale ones skipped
+        self._unsorted = False  # deferred adds (a whole history): sorted once, on first read
+
+    def _lists_of(self, service: str | None, ring: str | None, hop: str) -> tuple[list[float], ...]:
+        found = self._lists.get((service, ring, hop))
+        if found is None:
+            scopes = {(service, ring), (service, None), (None, None)}  # (a set: no list twice)
+            found = tuple(self._samples.setdefault((s, r, hop), []) for s, r in sorted(scopes, key=str))
+            self._lists[(service, ring, hop)] = found
+        return found
 
     def add(self, d: Deployment, since: datetime | None = None, syncs: dict[str, float] | None = None,
-            when: datetime | None = None) -> None:
+            when: datetime | None = None, defer: bool = False) -> None:
         """Count ``d`` (once; a second add replaces the first), with ``syncs`` (cluster →
-        commit-to-sync seconds); ``when`` (default its last update) places it in the window."""
-        self.remove(d.key)
+        commit-to-sync seconds); ``when`` (default its last update) places it in the window.
+        ``defer``: append now and sort on the first read (a bulk load: one sort per list
+        instead of an insertion into a long list per sample)."""
+        key = d.key
+        if key in self._of:
+            self.remove(key)
+        elif self._unsorted and not defer:
+            self._settle()
         when = when or d.updated_at
         if excluded(d) or (since is not None and (when is None or when < since)):
             return
         durations = list(hop_durations(d).items())
         for cluster, seconds in sorted((syncs or {}).items()):
             durations += [(SYNC, seconds), (sync_hop(cluster), seconds)]
+        if not durations:
+            return
         entries = []
+        service, ring = d.service, d.ring
         for hop, seconds in durations:
-            for scope in ((d.service, d.ring), (d.service, None), (None, None)):
-                key = (scope[0], scope[1], hop)
-                bisect.insort(self._samples.setdefault(key, []), seconds)
-                entries.append((key, seconds))
-        if entries:
-            self._of[d.key] = entries
-            if when is not None:
-                self._when[d.key] = when
-                heapq.heappush(self._heap, (when, d.key))
+            lists = self._lists.get((service, ring, hop)) or self._lists_of(service, ring, hop)
+            for values in lists:
+                values.append(seconds) if defer else bisect.insort(values, seconds)
+            entries.append((lists, seconds))
+        self._unsorted = self._unsorted or defer
+        self._of[key] = entries
+        if when is not None:
+            self._when[key] = when
+            heapq.heappush(self._heap, (when, key))
+
+    def _settle(self) -> None:
+        if self._unsorted:
+            for values in self._samples.values():
+                values.sort()
+            self._unsorted = False
 
     def remove(self, key: tuple[str, str]) -> None:
-        self._when.pop(key, None)
-        for group, seconds in self._of.pop(key, ()):
-            values = self._samples[group]
-            del values[bisect.bisect_left(values, seconds)]
+        self._remove_many([key])
+
+    def _remove_many(self, keys: Iterable[tuple[str, str]]) -> None:
+        self._settle()
+        gone: dict[int, tuple[list[float], list[float]]] = {}  # by list identity
+        for key in keys:
+            self._when.pop(key, None)
+            for lists, seconds in self._of.pop(key, ()):
+                for values in lists:
+                    gone.setdefault(id(values), (values, []))[1].append(seconds)
+        for values, drop in gone.values():
+            if len(drop) < _REBUILD:
+                for seconds in drop:
+                    del values[bisect.bisect_left(values, seconds)]
+                continue
+            # Many at once (the window slid far): one pass beats a move of the list per sample.
+            left = Counter(drop)
+            kept = []
+            for v in values:
+                if left.get(v):
+                    left[v] -= 1
+                else:
+                    kept.append(v)
+            values[:] = kept
 
     def expire(self, since: datetime) -> int:
         """Drop the deployments that count before ``since``; returns how many."""
-        dropped = 0
         heap = self._heap
+        out = []
         while heap and heap[0][0] < since:
             when, key = heapq.heappop(heap)
             if self._when.get(key) == when:
-                self.remove(key)
-                dropped += 1
-        return dropped
+                del self._when[key]
+                out.append(key)
+        if out:
+            self._remove_many(out)
+        return len(out)
 
     def stats(self, service: str | None, ring: str | None, hop: str) -> HopStats:
         """The model in exactly this scope (no fallback)."""
+        self._settle()
         values = self._samples.get((service, ring, hop), [])
         return HopStats(len(values), median(values), quantile(values, 0.9), quantile(values, 0.95),
                         (service, ring))
@@ -202,5 +254,5 @@ def build_model(deployments: Iterable[Deployment], since: datetime | None = None
     """The hop model of a history (``since``: only deployments updated since then)."""
     model = HopModel()
     for d in deployments:
-        model.add(d, since)
+        model.add(d, since, defer=True)
     return model

@@ -53,7 +53,7 @@ def stuck_now(deployments: Iterable[Deployment], clusters: Iterable[ClusterSync]
     model = HopModel()
     flying = []
     for d in deployments:
-        count(model, d, log, since, now)
+        count(model, d, log, since, now, defer=True)
         if d.status in (IN_PROGRESS, WAITING):
             flying.append(d)
     return {d.key: reasons for d in flying if (reasons := stuck_reasons(d, model, now, settings))}

@@ -10,13 +10,16 @@ arrived there is not recorded, and a guess would bias the figures.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from gitops_tui.domain.model import ClusterSync, Deployment
 from gitops_tui.insights.hops import HopModel
 
 COMMIT_KEY = 7  # short and full shas of one commit share their first seven characters
+
+
+_NONE: Mapping[str, datetime] = {}
 
 
 def commit_key(commit: str | None) -> str | None:
@@ -45,19 +48,20 @@ class SyncLog:
                 changed.add(key)
         return changed
 
-    def times(self, d: Deployment) -> dict[str, datetime]:
-        """Cluster → when it synced ``d``'s manifest commit (empty: none recorded)."""
+    def times(self, d: Deployment) -> Mapping[str, datetime]:
+        """Cluster → when it synced ``d``'s manifest commit (empty: none recorded); the
+        log's own mapping, to read, not to change (no copy per deployment read)."""
         commit = commit_key(d.manifest_commit)
-        if commit is None:
-            return {}
-        return dict(self._at.get((d.partition, commit), {}))
+        if commit is None or not self._at:
+            return _NONE
+        return self._at.get((d.partition, commit), _NONE)
 
 
-def sync_durations(d: Deployment, synced: dict[str, datetime], now: datetime | None = None) -> dict[str, float]:
+def sync_durations(d: Deployment, synced: Mapping[str, datetime], now: datetime | None = None) -> dict[str, float]:
     """Cluster → seconds from the manifest commit (its push) to that cluster's sync.
     A sync before the push, a missing push time or a sync in the future give no sample."""
     pushed = d.pushed_at
-    if pushed is None:
+    if pushed is None or not synced:
         return {}
     out = {}
     for cluster, at in synced.items():
@@ -67,7 +71,7 @@ def sync_durations(d: Deployment, synced: dict[str, datetime], now: datetime | N
     return out
 
 
-def sync_lead_times(d: Deployment, synced: dict[str, datetime], start: datetime | None,
+def sync_lead_times(d: Deployment, synced: Mapping[str, datetime], start: datetime | None,
                     now: datetime | None = None) -> dict[str, float]:
     """Cluster → seconds from ``start`` (the image build's start) to that cluster's sync;
     the same honest gaps as :func:`sync_durations`, and none before the start."""
@@ -77,10 +81,14 @@ def sync_lead_times(d: Deployment, synced: dict[str, datetime], start: datetime 
             if at >= start and at >= d.pushed_at and (now is None or at <= now)}
 
 
-def count(model: HopModel, d: Deployment, log: SyncLog, since: datetime | None, now: datetime | None) -> None:
+def count(model: HopModel, d: Deployment, log: SyncLog, since: datetime | None, now: datetime | None,
+          defer: bool = False) -> None:
     """Put ``d`` in ``model`` with its commit-to-sync samples, placed in the window at its
     last update or its latest sync counted, whichever is later."""
     synced = log.times(d)
     durations = sync_durations(d, synced, now)
-    times = [t for t in [d.updated_at, *(synced[c] for c in durations)] if t is not None]
-    model.add(d, since, durations, max(times) if times else None)
+    when = d.updated_at
+    if durations:
+        times = [t for t in [when, *(synced[c] for c in durations)] if t is not None]
+        when = max(times) if times else None
+    model.add(d, since, durations, when, defer)

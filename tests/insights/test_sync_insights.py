@@ -184,3 +184,25 @@ def test_cluster_not_synced_past_the_configured_limit_and_stuck_now_agrees():
     assert engine.stuck_ids(NOW) == expected
     assert stuck_now(rows + [late, soon, future], syncs_of(rows), NOW, settings) == expected
     assert engine.eta(late, NOW).seconds == 0.0  # past west's 20m median: any moment
+
+
+def test_bulk_load_and_bulk_expiry_equal_one_by_one():
+    # 300 journeys an hour apart with image builds of 1..300 minutes (some repeated).
+    rows = [replace(pushed(i, T0 + timedelta(hours=i)), stages=(
+        Stage("image", "succeeded", f"b{i}", started_at=T0 + timedelta(hours=i),
+              finished_at=T0 + timedelta(hours=i, minutes=1 + i % 97)),)) for i in range(300)]
+    deferred, single = HopModel(), HopModel()
+    for d in rows:
+        deferred.add(d, defer=True)
+        single.add(d)
+    since = T0 + timedelta(hours=200)
+    assert deferred.expire(since) == 200  # past the one-pass rebuild threshold
+    for d in rows[:200]:
+        single.remove(d.key)
+    fresh = HopModel()
+    for d in rows[200:]:
+        fresh.add(d)
+    for model in (deferred, single):
+        for scope in (("svc", "dev"), ("svc", None), (None, None)):
+            assert model._samples[(*scope, "image")] == fresh._samples[(*scope, "image")]
+    assert deferred.stats("svc", "dev", "image") == fresh.stats("svc", "dev", "image")
