@@ -9,7 +9,8 @@ hop samples that slid out of the window are dropped oldest first.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from itertools import islice
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -48,16 +49,33 @@ class InsightsEngine:
              clusters: Iterable[ClusterSync] = ()) -> None:
         """Start over from a whole history (the syncs seen so far are kept: the table
         holds each cluster's newest only)."""
+        for _ in self.load_steps(deployments, now, clusters):
+            pass
+
+    def load_steps(self, deployments: Iterable[Deployment], now: datetime,
+                   clusters: Iterable[ClusterSync] = (), size: int = 5000) -> Iterator[int]:
+        """:meth:`load` a chunk of ``size`` deployments at a time, yielding how many are
+        in so far (a UI worker gives way between chunks; the figures are whole only
+        once it is exhausted)."""
         self.__init__(self.settings, self.syncs)  # type: ignore[misc]
         self._defer = True  # (one sort per sample list, not an insertion per sample)
         try:
-            self.update(deployments, now=now, clusters=clusters)
+            it = iter(deployments)
+            done = 0
+            synced = list(clusters)
+            while chunk := list(islice(it, size)):
+                self.update(chunk, now=now, clusters=synced, expire=False)
+                synced = []
+                done += len(chunk)
+                yield done
         finally:
             self._defer = False
+        self._slide(now)
 
     def update(self, changed: Iterable[Deployment], removed: Iterable[Key] = (),
-               now: datetime | None = None, clusters: Iterable[ClusterSync] = ()) -> None:
-        """Take a poll's changed and removed deployments and its cluster syncs."""
+               now: datetime | None = None, clusters: Iterable[ClusterSync] = (), expire: bool = True) -> None:
+        """Take a poll's changed and removed deployments and its cluster syncs
+        (``expire``: then drop the hop samples that slid out of the window)."""
         since = None if now is None else now - timedelta(seconds=self.settings.window_s)
         synced = self.syncs.add(clusters)
         for key in removed:
@@ -81,7 +99,7 @@ class InsightsEngine:
                     self._count(d, since, now)
                     if d.service and d.ring:
                         self._touch(d.service, d.ring)
-        if since is not None:
+        if since is not None and expire:
             self.model.expire(since)
 
     def _count(self, d: Deployment, since: datetime | None, now: datetime | None) -> None:

@@ -88,7 +88,8 @@ class GitopsApp(LiveUpdates, Navigation, Prompts, App[None]):
         self.detail_key: tuple[str, str] | None = None
         self.cluster_key: tuple[str, str] | None = None
         try:
-            self.insights = InsightsState(insight_settings(config))
+            self.insights = InsightsState(insight_settings(config), run=self._run_insights,
+                                          done=self._insights_ready)
         except SettingsError as e:
             raise ConfigError(f"{config.source or 'config'}: {e}") from None
         self._view_version: dict[str, tuple[object, ...]] = {}

@@ -92,3 +92,41 @@ async def test_eta_column_and_stuck_mark_in_the_table() -> None:
         line = next(x for x in screen_text(app).splitlines() if "! stuck" in x)
         assert "! stuck ~15m 12:15Z" in line  # 15 minutes left: live at 12:15 (the clock is 12:00)
         assert "ETA" in screen_text(app).splitlines()[0] or "ETA" in screen_text(app)
+
+
+async def test_a_big_history_computes_insights_in_a_worker(monkeypatch) -> None:
+    """Past BACKGROUND_ABOVE deployments (here lowered to 0) the first use starts a
+    worker: the views say "computing insights…" and the UI keeps answering until the
+    figures are whole, then they appear without another key."""
+    import asyncio
+
+    from gitops_tui.tui import insights_state
+
+    gate = asyncio.Event()
+    steps: list[int] = []
+
+    async def held() -> None:
+        steps.append(1)
+        await gate.wait()
+
+    monkeypatch.setattr(insights_state, "BACKGROUND_ABOVE", 0)
+    monkeypatch.setattr(insights_state, "STEP", 2)
+    monkeypatch.setattr(insights_state, "_give_way", held)
+    clock = FrozenClock(NOW)
+    app = make_app(config_for(), monitor_for(FakeStore(rows(), clock=clock), clock), clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_loaded(pilot)
+        await pilot.press("colon", *"insights", "enter")
+        await wait_for(pilot, lambda: "Computing insights" in screen_text(app), what="the computing state")
+        assert app.insights.computing is not None and not app.insights.ready
+        await pilot.press("escape")  # the UI still answers while the worker waits
+        await wait_for(pilot, lambda: app.view == "deployments", what="home")
+        await pilot.press("slash", *"status:stuck", "enter")
+        await wait_for(pilot, lambda: "Computing insights" in screen_text(app), what="the filter's wait")
+        gate.set()
+        await wait_for(pilot, lambda: app.insights.ready, what="the figures")
+        await wait_for(pilot, lambda: len(app.index.view) == 1, what="the stuck row, without a key")
+        assert app.index.view[0].key == ("p", "slow")
+        assert len(steps) == 4  # 8 deployments, 2 a step: the worker gave way after each
+        await pilot.press("escape", "colon", *"insights", "enter")
+        await wait_for(pilot, lambda: "Lead time of shop → dev" in screen_text(app), what="the figures drawn")

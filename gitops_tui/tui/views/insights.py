@@ -96,6 +96,13 @@ class InsightsView(VerticalScroll):
         self.drift = {(x.service, x.ring): x for x in drift}
         self._draw()
 
+    def show_computing(self) -> None:
+        """The figures are being computed (a big history's first load runs as a worker)."""
+        self.query_one("#insights-caption", Static).update(Text("Computing insights…", style="dim"))
+        self.query_one(Sparkline).data = []
+        self.query_one("#insights-body", Static).update(Text(""))
+        self.query_one("#insights-clusters", Static).update(Text(""))
+
     @property
     def selected(self) -> Dora | None:
         return self.cells[self.pos] if self.cells else None
