@@ -206,3 +206,10 @@ def test_bulk_load_and_bulk_expiry_equal_one_by_one():
         for scope in (("svc", "dev"), ("svc", None), (None, None)):
             assert model._samples[(*scope, "image")] == fresh._samples[(*scope, "image")]
     assert deferred.stats("svc", "dev", "image") == fresh.stats("svc", "dev", "image")
+
+
+def test_a_deployment_without_a_service_counts_once_in_all_services():
+    d = replace(pushed(1, T0), service=None)
+    model = HopModel()
+    model.add(d)
+    assert model.stats(None, None, "image").samples == 1
