@@ -213,3 +213,17 @@ def test_a_deployment_without_a_service_counts_once_in_all_services():
     model = HopModel()
     model.add(d)
     assert model.stats(None, None, "image").samples == 1
+
+
+def test_incremental_syncs_match_a_full_compute():
+    rows = history(8)
+    first = syncs_of(rows[:4])
+    engine = engine_of(rows, first)
+    later = syncs_of(rows[4:], east=3 * M, west=9 * M)
+    changed = [replace(rows[1], status="failed"), pushed(20, T0 + timedelta(hours=20))]
+    engine.update(changed, removed=[("p", "d2")], now=NOW, clusters=later)
+    fresh = engine_of([r for r in rows if r.id not in ("d1", "d2")] + changed, first + later)
+    assert engine.stats(NOW) == fresh.stats(NOW)
+    [f] = engine.stats(NOW)
+    assert f["clusters"]["east"]["samples"] == 2 + 4  # d0, d3 of the first syncs; d4..d7 of the later
+    assert f["clusters"]["east"]["commit_to_sync_median_s"] == 3 * M
