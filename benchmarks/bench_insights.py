@@ -16,6 +16,7 @@ import dataclasses
 import statistics
 import sys
 import time
+import tracemalloc
 from datetime import timedelta
 from pathlib import Path
 
@@ -88,7 +89,12 @@ def main() -> None:
     a = time.perf_counter()
     stuck = stuck_now(deployments, clusters, now, settings)
     b = time.perf_counter()
-    print(f"get's status:stuck (one pass, hop model + in-flight only): {(b - a):.3f} s, {len(stuck)} stuck")
+    tracemalloc.start()
+    stuck_now(deployments, clusters, now, settings)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    print(f"get's status:stuck (one pass, hop model + in-flight only): {(b - a):.3f} s, {len(stuck)} stuck, "
+          f"peak {peak / 2**20:.0f} MiB allocated beyond the deployments")
 
 
 if __name__ == "__main__":

@@ -117,7 +117,10 @@ class HopModel:
     deployment's samples carry the time they count at, so :meth:`expire` drops those
     that slid out of the window (oldest first, without a recompute)."""
 
-    def __init__(self) -> None:
+    def __init__(self, track: bool = True) -> None:
+        # track=False: add only (a one-shot pass): no per-deployment record for remove,
+        # replace or expire, so memory is the samples' alone.
+        self._track = track
         self._samples: dict[tuple[str | None, str | None, str], list[float]] = {}
         # (service, ring, hop) → its three lists (that cell, the service, all): one
         # lookup per sample instead of three.
@@ -160,8 +163,11 @@ class HopModel:
             lists = self._lists.get((service, ring, hop)) or self._lists_of(service, ring, hop)
             for values in lists:
                 values.append(seconds) if defer else bisect.insort(values, seconds)
-            entries.append((lists, seconds))
+            if self._track:
+                entries.append((lists, seconds))
         self._unsorted = self._unsorted or defer
+        if not self._track:
+            return
         self._of[key] = entries
         if when is not None:
             self._when[key] = when

@@ -50,7 +50,7 @@ def stuck_now(deployments: Iterable[Deployment], clusters: Iterable[ClusterSync]
     log = SyncLog()
     log.add(clusters)
     since = now - timedelta(seconds=settings.window_s)
-    model = HopModel()
+    model = HopModel(track=False)
     flying = []
     for d in deployments:
         count(model, d, log, since, now, defer=True)
