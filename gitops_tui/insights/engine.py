@@ -53,10 +53,12 @@ class InsightsEngine:
             pass
 
     def load_steps(self, deployments: Iterable[Deployment], now: datetime,
-                   clusters: Iterable[ClusterSync] = (), size: int = 5000) -> Iterator[int]:
+                   clusters: Iterable[ClusterSync] = (), size: int = 5000, warm: bool = False) -> Iterator[int]:
         """:meth:`load` a chunk of ``size`` deployments at a time, yielding how many are
         in so far (a UI worker gives way between chunks; the figures are whole only
-        once it is exhausted)."""
+        once it is exhausted). Then the sample lists are sorted a few at a time and,
+        ``warm``, the DORA figures and drift computed a cell (a service) a step, so that
+        no later read pays for them at once."""
         self.__init__(self.settings, self.syncs)  # type: ignore[misc]
         self._defer = True  # (one sort per sample list, not an insertion per sample)
         try:
@@ -70,7 +72,17 @@ class InsightsEngine:
                 yield done
         finally:
             self._defer = False
+        for _ in self.model.settle_steps():
+            yield done
         self._slide(now)
+        if warm:
+            self._fresh(now)
+            for cell in sorted(self._cells):
+                self._dora_of(cell, now)
+                yield done
+            for service in sorted({s for s, _ in self._cells}):
+                self._drift_of(service)
+                yield done
 
     def update(self, changed: Iterable[Deployment], removed: Iterable[Key] = (),
                now: datetime | None = None, clusters: Iterable[ClusterSync] = (), expire: bool = True) -> None:
@@ -142,28 +154,27 @@ class InsightsEngine:
     def dora(self, now: datetime) -> list[Dora]:
         """The DORA figures of every cell, service then ring."""
         self._fresh(now)
-        out = []
-        for cell in sorted(self._cells):
-            figures = self._dora.get(cell)
-            if figures is None:
-                figures = dora_of(cell[0], cell[1], self._cells[cell].values(), now, self.settings.window_s,
-                                  self.syncs.times)
-                self._dora[cell] = figures
-            out.append(figures)
-        return out
+        return [self._dora_of(cell, now) for cell in sorted(self._cells)]
+
+    def _dora_of(self, cell: Cell, now: datetime) -> Dora:
+        figures = self._dora.get(cell)
+        if figures is None:
+            figures = dora_of(cell[0], cell[1], self._cells[cell].values(), now, self.settings.window_s,
+                              self.syncs.times)
+            self._dora[cell] = figures
+        return figures
 
     def drift(self) -> list[Drift]:
         """The ring drift of every service."""
-        services = {s for s, _ in self._cells}
-        out = []
-        for service in sorted(services):
-            found = self._drift.get(service)
-            if found is None:
-                rows = [d for (s, _), m in self._cells.items() if s == service for d in m.values()]
-                found = ring_drift(rows, self.settings.rings)
-                self._drift[service] = found
-            out.extend(found)
-        return out
+        return [x for service in sorted({s for s, _ in self._cells}) for x in self._drift_of(service)]
+
+    def _drift_of(self, service: str) -> list[Drift]:
+        found = self._drift.get(service)
+        if found is None:
+            rows = [d for (s, _), m in self._cells.items() if s == service for d in m.values()]
+            found = ring_drift(rows, self.settings.rings)
+            self._drift[service] = found
+        return found
 
     def in_flight(self) -> list[Deployment]:
         return list(self._in_flight.values())

@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 import heapq
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -172,6 +172,20 @@ class HopModel:
         if when is not None:
             self._when[key] = when
             heapq.heappush(self._heap, (when, key))
+
+    def settle_steps(self, per_step: int = 100_000) -> Iterator[None]:
+        """Sort the deferred lists, yielding after about ``per_step`` samples (a UI
+        worker gives way between)."""
+        if not self._unsorted:
+            return
+        done = 0
+        for values in list(self._samples.values()):
+            values.sort()
+            done += len(values)
+            if done >= per_step:
+                done = 0
+                yield
+        self._unsorted = False
 
     def _settle(self) -> None:
         if self._unsorted:

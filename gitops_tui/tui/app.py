@@ -95,7 +95,9 @@ class GitopsApp(LiveUpdates, Navigation, Prompts, App[None]):
         self._view_version: dict[str, tuple[object, ...]] = {}
         # prompts
         self._finish_timer: Timer | None = None
-        self.collector = IdleCollector(busy=lambda: monitor.loading)
+        # (no collection while a bulk load or an insights rebuild allocates: each would
+        # walk the growing heap)
+        self.collector = IdleCollector(busy=lambda: monitor.loading or self.insights.computing is not None)
         self.theme = THEMES.get(config.theme, "textual-dark")
         self.keymap = dict(config.keymap)
         if self.keymap:

@@ -23,7 +23,7 @@ from gitops_tui.insights.settings import InsightSettings
 
 
 BACKGROUND_ABOVE = 20_000  # deployments past which a rebuild runs as a worker
-STEP = 5000  # deployments per chunk of a background rebuild
+STEP = 500  # deployments per chunk of a background rebuild (~20 ms built from the index)
 
 
 async def _give_way() -> None:
@@ -73,7 +73,7 @@ class InsightsState:
     async def _rebuild(self, snapshot: Snapshot, now: datetime) -> None:
         engine = InsightsEngine(self.engine.settings, self.engine.syncs)
         try:
-            for _ in engine.load_steps(snapshot.deployments, now, snapshot.clusters, STEP):
+            for _ in engine.load_steps(snapshot.deployments, now, snapshot.clusters, STEP, warm=True):
                 await _give_way()
             self.stuck = engine.stuck_ids(now)
             self.engine, self.generation = engine, snapshot.generation

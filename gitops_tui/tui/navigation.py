@@ -10,6 +10,7 @@ from :mod:`gitops_tui.tui.bindings` with the keys it has now (after the keymap).
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Coroutine
 from datetime import datetime
 from typing import Any
@@ -111,6 +112,8 @@ class Navigation:
 
     def _insights_ready(self) -> None:
         """A background rebuild finished: catch up with the newest snapshot, redraw."""
+        if getattr(self, "_froze_gc", False):
+            gc.freeze()  # the figures are long-lived too (as the loaded rows: see live.py)
         self.sync_stuck()
         for view in ("insights", "detail"):
             self._view_version.pop(view, None)

@@ -127,6 +127,8 @@ async def test_a_big_history_computes_insights_in_a_worker(monkeypatch) -> None:
         await wait_for(pilot, lambda: app.insights.ready, what="the figures")
         await wait_for(pilot, lambda: len(app.index.view) == 1, what="the stuck row, without a key")
         assert app.index.view[0].key == ("p", "slow")
-        assert len(steps) == 4  # 8 deployments, 2 a step: the worker gave way after each
+        # 8 deployments, 2 a step, then the DORA figures of 2 cells and the drift of 1 service:
+        # the worker gave way after each.
+        assert len(steps) == 4 + 2 + 1
         await pilot.press("escape", "colon", *"insights", "enter")
         await wait_for(pilot, lambda: "Lead time of shop → dev" in screen_text(app), what="the figures drawn")
