@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from gitops_tui.domain.model import Deployment
-from gitops_tui.domain.vocab import IMAGE, SUCCEEDED
+from gitops_tui.domain.vocab import SUCCEEDED
+from gitops_tui.insights.facts import Fact, fact_of
 from gitops_tui.insights.figures import median, quantile
-from gitops_tui.insights.hops import excluded, failed
 from gitops_tui.insights.syncs import sync_lead_times
 
 
@@ -42,40 +42,24 @@ class Dora:
     clusters: tuple[ClusterLead, ...] = ()
 
 
-def when(d: Deployment) -> datetime | None:
+def when(d: Deployment | Fact) -> datetime | None:
     """The time a deployment counts at: its finish, else its last update."""
     return d.finished_at or d.updated_at
 
 
-def build_start(d: Deployment) -> datetime | None:
-    """Where lead time starts: the image build's start, else the journey's."""
-    image = d.stage(IMAGE)
-    return image.started_at if image is not None and image.started_at else d.started_at
+Synced = Callable[[Fact], Mapping[str, datetime]]
 
 
-def lead_time(d: Deployment) -> float | None:
-    """Image build start to reaching the ring (the journey's finish), for a succeeded one."""
-    if d.status != SUCCEEDED or d.finished_at is None:
-        return None
-    start = build_start(d)
-    if start is None or d.finished_at < start:
-        return None
-    return (d.finished_at - start).total_seconds()
-
-
-Synced = Callable[[Deployment], Mapping[str, datetime]]
-
-
-def _to_sync(chosen: list[Deployment], synced: Synced | None, now: datetime,
+def _to_sync(chosen: list[Fact], synced: Synced | None, now: datetime,
              ) -> tuple[float | None, float | None, tuple[ClusterLead, ...]]:
     per: dict[str, list[float]] = {}
     if synced is None:
         return None, None, ()
     for d in chosen:
         times = synced(d)
-        if not times or excluded(d):
+        if not times or d.excluded:
             continue
-        for cluster, seconds in sync_lead_times(d, times, build_start(d), now).items():
+        for cluster, seconds in sync_lead_times(d, times, d.build_start, now).items():
             per.setdefault(cluster, []).append(seconds)
     pooled = sorted(s for values in per.values() for s in values)
     clusters = []
@@ -85,18 +69,18 @@ def _to_sync(chosen: list[Deployment], synced: Synced | None, now: datetime,
     return median(pooled), quantile(pooled, 0.9), tuple(clusters)
 
 
-def dora_of(service: str, ring: str, deployments: Iterable[Deployment], now: datetime, window_s: float,
+def dora_of(service: str, ring: str, deployments: Iterable[Deployment | Fact], now: datetime, window_s: float,
             synced: Synced | None = None) -> Dora:
     """The figures of one cell from its deployments (any order; outside the window or
     in the future are left out); ``synced`` gives each one's cluster sync times."""
     since = now - timedelta(seconds=window_s)
     chosen = sorted(
-        (d for d in deployments if (t := when(d)) is not None and since <= t <= now),
-        key=lambda d: (when(d), d.id),
+        (f for f in map(fact_of, deployments) if (t := when(f)) is not None and since <= t <= now),
+        key=lambda f: (when(f), f.id),
     )
-    leads = [(d.finished_at, s) for d in chosen if (s := lead_time(d)) is not None]
+    leads = [(d.finished_at, d.lead_s) for d in chosen if d.lead_s is not None]
     ordered = sorted(s for _, s in leads)
-    failures = [failed(d) for d in chosen]
+    failures = [d.failed for d in chosen]
     restores = []
     down: datetime | None = None
     for d, bad in zip(chosen, failures):

@@ -19,6 +19,7 @@ from gitops_tui.domain.vocab import IN_PROGRESS, WAITING
 from gitops_tui.insights.dora import Dora, dora_of
 from gitops_tui.insights.drift import Drift, ring_drift
 from gitops_tui.insights.eta import Eta, eta_of
+from gitops_tui.insights.facts import Fact, fact_of
 from gitops_tui.insights.hops import SYNC, HopModel, sync_hop
 from gitops_tui.insights.settings import InsightSettings
 from gitops_tui.insights.stuck import stuck_reasons
@@ -37,8 +38,8 @@ class InsightsEngine:
         self.model = HopModel()
         self.syncs = syncs or SyncLog()
         self._by_commit: dict[tuple[str, str], set[Key]] = {}
-        self._rows: dict[Key, Deployment] = {}
-        self._cells: dict[Cell, dict[Key, Deployment]] = {}
+        self._rows: dict[Key, Fact] = {}
+        self._cells: dict[Cell, dict[Key, Fact]] = {}
         self._in_flight: dict[Key, Deployment] = {}
         self._dora: dict[Cell, Dora] = {}
         self._drift: dict[str, list[Drift]] = {}
@@ -94,16 +95,17 @@ class InsightsEngine:
             self._drop(key)
         done = set()
         for d in changed:
-            self._drop(d.key)
-            self._rows[d.key] = d
-            done.add(d.key)
-            self._count(d, since, now)
+            key = d.key
+            self._drop(key)
+            fact = self._rows[key] = fact_of(d)  # (the whole deployment only while in flight)
+            done.add(key)
+            self._count(fact, since, now)
             if (commit := commit_key(d.manifest_commit)) is not None:
-                self._by_commit.setdefault((d.partition, commit), set()).add(d.key)
+                self._by_commit.setdefault((d.partition, commit), set()).add(key)
             if d.status in (IN_PROGRESS, WAITING):
-                self._in_flight[d.key] = d
+                self._in_flight[key] = d
             if d.service and d.ring:
-                self._cells.setdefault((d.service, d.ring), {})[d.key] = d
+                self._cells.setdefault((d.service, d.ring), {})[key] = fact
                 self._touch(d.service, d.ring)
         for pair in synced:  # a newly seen sync: only the deployments of that commit
             for key in self._by_commit.get(pair, ()):
@@ -114,7 +116,7 @@ class InsightsEngine:
         if since is not None and expire:
             self.model.expire(since)
 
-    def _count(self, d: Deployment, since: datetime | None, now: datetime | None) -> None:
+    def _count(self, d: Fact, since: datetime | None, now: datetime | None) -> None:
         count(self.model, d, self.syncs, since, now, self._defer)
 
     def _drop(self, key: Key) -> None:
@@ -204,7 +206,7 @@ class InsightsEngine:
         for f in self.dora(now):
             if (service and f.service != service) or (ring and f.ring != ring):
                 continue
-            flying = [d for d in self._cells[(f.service, f.ring)].values() if d.key in self._in_flight]
+            flying = [self._in_flight[k] for k in self._cells[(f.service, f.ring)] if k in self._in_flight]
             etas = {d.id: self.eta(d, now) for d in flying}
             lag = drift.get((f.service, f.ring))
             out.append({

@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from gitops_tui.domain.model import Deployment
 from gitops_tui.domain.vocab import CANCELED, FAILED, HLD, IMAGE, IN_PROGRESS, MANIFEST, SUCCEEDED, WAITING
@@ -138,9 +139,9 @@ class HopModel:
             self._lists[(service, ring, hop)] = found
         return found
 
-    def add(self, d: Deployment, since: datetime | None = None, syncs: dict[str, float] | None = None,
+    def add(self, d: Any, since: datetime | None = None, syncs: dict[str, float] | None = None,
             when: datetime | None = None, defer: bool = False) -> None:
-        """Count ``d`` (once; a second add replaces the first), with ``syncs`` (cluster →
+        """Count ``d`` (a deployment or a facts.Fact; once: a second add replaces the first), with ``syncs`` (cluster →
         commit-to-sync seconds); ``when`` (default its last update) places it in the window.
         ``defer``: append now and sort on the first read (a bulk load: one sort per list
         instead of an insertion into a long list per sample)."""
@@ -150,9 +151,11 @@ class HopModel:
         elif self._unsorted and not defer:
             self._settle()
         when = when or d.updated_at
-        if excluded(d) or (since is not None and (when is None or when < since)):
+        own = getattr(d, "hops", None)  # a facts.Fact carries its durations, worked out once
+        out = excluded(d) if own is None else d.excluded
+        if out or (since is not None and (when is None or when < since)):
             return
-        durations = list(hop_durations(d).items())
+        durations = list(hop_durations(d).items() if own is None else own)
         for cluster, seconds in sorted((syncs or {}).items()):
             durations += [(SYNC, seconds), (sync_hop(cluster), seconds)]
         if not durations:

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from gitops_tui.domain.model import ClusterSync, Deployment
+from gitops_tui.insights.facts import Fact
 from gitops_tui.insights.hops import HopModel
 
 COMMIT_KEY = 7  # short and full shas of one commit share their first seven characters
@@ -48,7 +49,7 @@ class SyncLog:
                 changed.add(key)
         return changed
 
-    def times(self, d: Deployment) -> Mapping[str, datetime]:
+    def times(self, d: Deployment | Fact) -> Mapping[str, datetime]:
         """Cluster → when it synced ``d``'s manifest commit (empty: none recorded); the
         log's own mapping, to read, not to change (no copy per deployment read)."""
         commit = commit_key(d.manifest_commit)
@@ -57,7 +58,7 @@ class SyncLog:
         return self._at.get((d.partition, commit), _NONE)
 
 
-def sync_durations(d: Deployment, synced: Mapping[str, datetime], now: datetime | None = None) -> dict[str, float]:
+def sync_durations(d: Deployment | Fact, synced: Mapping[str, datetime], now: datetime | None = None) -> dict[str, float]:
     """Cluster → seconds from the manifest commit (its push) to that cluster's sync.
     A sync before the push, a missing push time or a sync in the future give no sample."""
     pushed = d.pushed_at
@@ -71,7 +72,7 @@ def sync_durations(d: Deployment, synced: Mapping[str, datetime], now: datetime 
     return out
 
 
-def sync_lead_times(d: Deployment, synced: Mapping[str, datetime], start: datetime | None,
+def sync_lead_times(d: Deployment | Fact, synced: Mapping[str, datetime], start: datetime | None,
                     now: datetime | None = None) -> dict[str, float]:
     """Cluster → seconds from ``start`` (the image build's start) to that cluster's sync;
     the same honest gaps as :func:`sync_durations`, and none before the start."""
@@ -81,7 +82,7 @@ def sync_lead_times(d: Deployment, synced: Mapping[str, datetime], start: dateti
             if at >= start and at >= d.pushed_at and (now is None or at <= now)}
 
 
-def count(model: HopModel, d: Deployment, log: SyncLog, since: datetime | None, now: datetime | None,
+def count(model: HopModel, d: Deployment | Fact, log: SyncLog, since: datetime | None, now: datetime | None,
           defer: bool = False) -> None:
     """Put ``d`` in ``model`` with its commit-to-sync samples, placed in the window at its
     last update or its latest sync counted, whichever is later."""

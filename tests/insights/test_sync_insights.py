@@ -227,3 +227,15 @@ def test_incremental_syncs_match_a_full_compute():
     [f] = engine.stats(NOW)
     assert f["clusters"]["east"]["samples"] == 2 + 4  # d0, d3 of the first syncs; d4..d7 of the later
     assert f["clusters"]["east"]["commit_to_sync_median_s"] == 3 * M
+
+
+def test_a_fact_reads_as_its_deployment():
+    from gitops_tui.insights.facts import fact_of, lead_time
+    from gitops_tui.insights.hops import excluded, failed, hop_durations
+
+    for d in (pushed(1, T0), replace(pushed(2, T0), status="failed"), replace(pushed(3, T0), status="canceled"),
+              replace(pushed(4, T0), stages=())):
+        f = fact_of(d)
+        assert (f.key, f.failed, f.excluded, f.lead_s) == (d.key, failed(d), excluded(d), lead_time(d))
+        assert f.hops == (() if excluded(d) else tuple(hop_durations(d).items()))
+        assert fact_of(f) is f
