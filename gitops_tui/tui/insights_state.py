@@ -1,7 +1,7 @@
 """The app's :class:`~gitops_tui.insights.engine.InsightsEngine`, kept in step with the
 snapshots: a poll's changed rows update it, a reload or a missed poll rebuilds it.
 
-Above :data:`BACKGROUND_ABOVE` deployments a rebuild (about 1 s at 100k) runs as a
+Above :data:`BACKGROUND_ABOVE` deployments a rebuild (seconds at 100k) runs as a
 worker that gives way to the UI between chunks: meanwhile the views say "computing
 insights…" (or keep the last figures), and the app is told when the figures are whole.
 """
