@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from gitops_tui.domain.model import Deployment
-from gitops_tui.insights.hops import HopModel, remaining_hops
+from gitops_tui.domain.vocab import IN_PROGRESS, MANIFEST, SUCCEEDED, WAITING
+from gitops_tui.insights.hops import SYNC, HopModel, HopStats, remaining_hops, sync_hop
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,9 +29,11 @@ class Eta:
 
     @property
     def seconds(self) -> float | None:
+        """The hops in a row, then the slowest cluster (clusters sync in parallel)."""
         if not self.hops or any(h.seconds is None for h in self.hops):
             return None
-        return sum(h.seconds or 0.0 for h in self.hops)
+        serial = sum(h.seconds or 0.0 for h in self.hops if not h.hop.startswith(SYNC))
+        return serial + max((h.seconds or 0.0 for h in self.hops if h.hop.startswith(SYNC)), default=0.0)
 
     @property
     def samples(self) -> int:
@@ -43,14 +46,28 @@ class Eta:
         return None if seconds is None else now + timedelta(seconds=seconds)
 
 
+def _sync_hops(d: Deployment, model: HopModel, min_samples: int,
+               ) -> list[tuple[str, datetime | None, HopStats]]:
+    """The commit-to-sync hops left: one per cluster still to sync a pushed manifest
+    commit; before the push, one pooled hop when the history has any sync samples."""
+    if d.status not in (IN_PROGRESS, WAITING):
+        return []
+    manifest = d.stage(MANIFEST)
+    if manifest is not None and manifest.status == SUCCEEDED and d.pushed_at is not None:
+        return [(sync_hop(c), d.pushed_at, model.best_sync(d.service, d.ring, c, min_samples))
+                for c in d.pending_clusters]
+    pooled = model.best(d.service, d.ring, SYNC, min_samples)
+    return [(SYNC, None, pooled)] if pooled.samples else []
+
+
 def eta_of(d: Deployment, model: HopModel, now: datetime, min_samples: int = 5) -> Eta | None:
     """The ETA of ``d``; None for a deployment not in flight."""
-    left = remaining_hops(d)
+    left = [(hop, started, model.best(d.service, d.ring, hop, min_samples)) for hop, started in remaining_hops(d)]
+    left += _sync_hops(d, model, min_samples)
     if not left:
         return None
     hops = []
-    for hop, started in left:
-        stats = model.best(d.service, d.ring, hop, min_samples)
+    for hop, started, stats in left:
         seconds = stats.median_s
         running = None
         if started is not None:

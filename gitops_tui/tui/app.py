@@ -88,13 +88,16 @@ class GitopsApp(LiveUpdates, Navigation, Prompts, App[None]):
         self.detail_key: tuple[str, str] | None = None
         self.cluster_key: tuple[str, str] | None = None
         try:
-            self.insights = InsightsState(insight_settings(config))
+            self.insights = InsightsState(insight_settings(config), run=self._run_insights,
+                                          done=self._insights_ready)
         except SettingsError as e:
             raise ConfigError(f"{config.source or 'config'}: {e}") from None
         self._view_version: dict[str, tuple[object, ...]] = {}
         # prompts
         self._finish_timer: Timer | None = None
-        self.collector = IdleCollector(busy=lambda: monitor.loading)
+        # (no collection while a bulk load or an insights rebuild allocates: each would
+        # walk the growing heap)
+        self.collector = IdleCollector(busy=lambda: monitor.loading or self.insights.computing is not None)
         self.theme = THEMES.get(config.theme, "textual-dark")
         self.keymap = dict(config.keymap)
         if self.keymap:

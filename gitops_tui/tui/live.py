@@ -158,6 +158,8 @@ class LiveUpdates:
         if self.index.query:
             if not self.index.complete:  # none among the first rows searched, so far
                 return "Searching…"
+            if self.index.query.asks_stuck and not self.insights.ready:
+                return "Computing insights…"
             return "No deployment matches the filter (esc clears it)."
         return "No deployments in the store yet."
 

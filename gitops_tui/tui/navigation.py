@@ -10,9 +10,12 @@ from :mod:`gitops_tui.tui.bindings` with the keys it has now (after the keymap).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Coroutine
 from datetime import datetime
+from typing import Any
 
+from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import ContentSwitcher
 
@@ -27,6 +30,9 @@ from gitops_tui.tui.views.insights import InsightsView
 from gitops_tui.tui.views.outlook import render_outlook
 from gitops_tui.tui.views.rings import RingsView
 from gitops_tui.tui.widgets.deployment_table import DeploymentTable
+
+
+COMPUTING = Text("ETA: computing insights…", style="dim")
 
 
 class Navigation:
@@ -84,6 +90,9 @@ class Navigation:
             self.query_one(ClusterView).show(found[0] if found else None, now)
         elif view == "insights":
             engine = self.insights.sync(snapshot, self.index, now)
+            if not self.insights.ready:
+                self.query_one(InsightsView).show_computing()
+                return
             stuck: dict[tuple[str, str], int] = {}
             for key in self.insights.stuck:
                 d = self.index.get(key)
@@ -95,8 +104,23 @@ class Navigation:
             extra = None
             if found is not None:
                 engine = self.insights.sync(snapshot, self.index, now)
-                extra = render_outlook(engine.eta(found, now), engine.stuck(found, now), now)
+                extra = (render_outlook(engine.eta(found, now), engine.stuck(found, now), now)
+                         if self.insights.ready else COMPUTING)
             self.query_one(DetailView).show(found, snapshot.clusters, now, extra)
+
+    def _run_insights(self, job: Coroutine[Any, Any, None]) -> object:
+        return self.run_worker(job, group="insights", name="insights", exclusive=True)  # type: ignore[attr-defined]
+
+    def _insights_ready(self) -> None:
+        """A background rebuild finished: catch up with the newest snapshot, redraw."""
+        if getattr(self, "_froze_gc", False):
+            gc.freeze()  # the figures are long-lived too (as the loaded rows: see live.py)
+        self.sync_stuck()
+        for view in ("insights", "detail"):
+            self._view_version.pop(view, None)
+        self._refresh_view()
+        self.table.refresh()  # type: ignore[attr-defined]
+        self._refresh_status()
 
     def sync_stuck(self) -> None:
         """The insights up to the snapshot, and the keys status:stuck matches."""

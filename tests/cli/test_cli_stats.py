@@ -37,6 +37,9 @@ def store(tmp_path_factory):
              "--status", "succeeded", "--started-at", iso(at + 10), "--finished-at", iso(at + 12))
         _rec(cfg, "--p3", m, "--hld-commit-id", f"h{n}", "--manifest-commit-id", f"m{n}",
              "--status", "succeeded", "--started-at", iso(at + 40), "--finished-at", iso(at + 45))
+    # east applied m1 (dev's second) 5 minutes after its push, west 20 minutes after.
+    _rec(cfg, "--cluster", "east", "--manifest-commit-id", "m1", "--synced-at", iso(600 + 50))
+    _rec(cfg, "--cluster", "west", "--manifest-commit-id", "m1", "--synced-at", iso(600 + 65))
     _rec(cfg, "--p1", "99", "--image-tag", "svc-9", "--commit-id", "c9", "--service", "svc", "--status", "started",
          "--started-at", iso(2000))
     return cfg
@@ -64,6 +67,17 @@ def test_json_keys_and_figures(store):
     assert dev["change_failure_rate"] == 0.0
     assert dev["time_to_restore_median_s"] is None
     assert cells[1]["drift_behind"] == 0
+    # Lead time to each cluster's sync: build start (600) to 650 and 665.
+    assert dev["lead_time_to_sync_median_s"] == 57.5 * 60.0
+    assert dev["lead_time_to_sync_p90_s"] == 65 * 60.0
+    assert dev["commit_to_sync_median_s"] == 12.5 * 60.0
+    assert dev["clusters"] == {
+        "east": {"lead_time_median_s": 50 * 60.0, "lead_time_p90_s": 50 * 60.0,
+                 "commit_to_sync_median_s": 5 * 60.0, "commit_to_sync_p90_s": 5 * 60.0, "samples": 1},
+        "west": {"lead_time_median_s": 65 * 60.0, "lead_time_p90_s": 65 * 60.0,
+                 "commit_to_sync_median_s": 20 * 60.0, "commit_to_sync_p90_s": 20 * 60.0, "samples": 1},
+    }
+    assert cells[1]["clusters"] == {} and cells[1]["lead_time_to_sync_median_s"] is None
 
 
 def test_filters_and_window(store):
@@ -77,6 +91,8 @@ def test_table(store):
     lines = stats(store).stdout.splitlines()
     assert lines[0].split()[:3] == ["SERVICE", "RING", "DEPLOYS"]
     assert lines[1].split()[:3] == ["svc", "dev", "2"]
+    head = lines[0].index("SYNC")  # the median lead time to a cluster's sync
+    assert lines[1][head:].split()[0] == "57m"
     assert all(len(line) <= 100 for line in lines)
 
 

@@ -65,6 +65,24 @@ async def test_insights_view_at_80x24() -> None:
         await wait_for(pilot, lambda: "Lead time of shop → prod" in screen_text(app), what="the next cell")
 
 
+async def test_insights_view_shows_lead_time_to_each_cluster_sync() -> None:
+    clock = FrozenClock(NOW)
+    synced = NOW - timedelta(days=1, hours=5) + timedelta(minutes=25 + 5)  # m5 pushed at 25m, east 5m after
+    east = {"PartitionKey": "p.clusters", "RowKey": "east", "kind": "clusterSync", "cluster": "east",
+            "manifestCommitId": "m5", "syncedAt": to_iso(synced)}
+    app = make_app(config_for(), monitor_for(FakeStore(rows() + [east], clock=clock), clock), clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_loaded(pilot)
+        await pilot.press("colon", *"insights", "enter")
+        await wait_for(pilot, lambda: "To sync" in screen_text(app), what="the cluster line")
+        lines = screen_text(app).splitlines()
+        assert all(len(line) <= 80 for line in lines)
+        head = next(line for line in lines if "Sync" in line and "Behind" in line)
+        dev = next(line for line in lines if "shop" in line and "dev" in line and "Lead time" not in line)
+        assert dev[head.index("Sync"):].split()[0] == "30m"  # build start to east's sync
+        assert "To sync (p50/p90): east 30m/30m" in screen_text(app)
+
+
 async def test_eta_column_and_stuck_mark_in_the_table() -> None:
     clock = FrozenClock(NOW)
     app = make_app(config_for(), monitor_for(FakeStore(rows(), clock=clock), clock), clock=clock)
@@ -74,3 +92,43 @@ async def test_eta_column_and_stuck_mark_in_the_table() -> None:
         line = next(x for x in screen_text(app).splitlines() if "! stuck" in x)
         assert "! stuck ~15m 12:15Z" in line  # 15 minutes left: live at 12:15 (the clock is 12:00)
         assert "ETA" in screen_text(app).splitlines()[0] or "ETA" in screen_text(app)
+
+
+async def test_a_big_history_computes_insights_in_a_worker(monkeypatch) -> None:
+    """Past BACKGROUND_ABOVE deployments (here lowered to 0) the first use starts a
+    worker: the views say "computing insights…" and the UI keeps answering until the
+    figures are whole, then they appear without another key."""
+    import asyncio
+
+    from gitops_tui.tui import insights_state
+
+    gate = asyncio.Event()
+    steps: list[int] = []
+
+    async def held() -> None:
+        steps.append(1)
+        await gate.wait()
+
+    monkeypatch.setattr(insights_state, "BACKGROUND_ABOVE", 0)
+    monkeypatch.setattr(insights_state, "STEP", 2)
+    monkeypatch.setattr(insights_state, "_give_way", held)
+    clock = FrozenClock(NOW)
+    app = make_app(config_for(), monitor_for(FakeStore(rows(), clock=clock), clock), clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_loaded(pilot)
+        await pilot.press("colon", *"insights", "enter")
+        await wait_for(pilot, lambda: "Computing insights" in screen_text(app), what="the computing state")
+        assert app.insights.computing is not None and not app.insights.ready
+        await pilot.press("escape")  # the UI still answers while the worker waits
+        await wait_for(pilot, lambda: app.view == "deployments", what="home")
+        await pilot.press("slash", *"status:stuck", "enter")
+        await wait_for(pilot, lambda: "Computing insights" in screen_text(app), what="the filter's wait")
+        gate.set()
+        await wait_for(pilot, lambda: app.insights.ready, what="the figures")
+        await wait_for(pilot, lambda: len(app.index.view) == 1, what="the stuck row, without a key")
+        assert app.index.view[0].key == ("p", "slow")
+        # 8 deployments, 2 a step, then the DORA figures of 2 cells and the drift of 1 service:
+        # the worker gave way after each.
+        assert len(steps) == 4 + 2 + 1
+        await pilot.press("escape", "colon", *"insights", "enter")
+        await wait_for(pilot, lambda: "Lead time of shop → dev" in screen_text(app), what="the figures drawn")

@@ -34,7 +34,7 @@ def _arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--service", help="only this service")
     p.add_argument("--ring", "--env", dest="ring", help="only this ring")
     p.add_argument("--author", help="only this author")
-    p.add_argument("--status", help=f"only this status ({', '.join(STATUSES)})")
+    p.add_argument("--status", help=f"only this status ({', '.join(STATUSES)}), or stuck (what the insights call stuck)")
     p.add_argument("--since", help="updated within a duration (30m, 6h, 7d) or since an ISO-8601 time")
     p.add_argument("--filter", "-f", dest="filter", help="a filter in the TUI's language, e.g. '!status:succeeded'")
     p.add_argument("--top", type=int, default=None, metavar="N", help="at most N deployments (default: all; 0 prints nothing)")
@@ -66,16 +66,19 @@ def query_of(args: argparse.Namespace) -> Query:
     a status no deployment can have is a usage error (exit 2) naming the valid ones."""
     from gitops_tui.domain.query import Query, value_matches
 
+    from gitops_tui.domain.query import STUCK
+
     status = args.status.strip().lower() if args.status else None
-    if status is not None and status not in STATUSES and status not in STATUS_SYNONYMS:
-        raise CliError(f"--status {args.status!r}: not a status; use one of {', '.join(STATUSES)}", 2)
+    if status is not None and status not in STATUSES and status not in STATUS_SYNONYMS and status != STUCK:
+        raise CliError(f"--status {args.status!r}: not a status; use one of {', '.join(STATUSES)}, {STUCK}", 2)
     query = Query.of(service=args.service, ring=args.ring, author=args.author, status=status)
     if args.filter:
         query = Query(query.terms + Query.parse(args.filter).terms)
     for term in query.terms:
-        if term.field == "status" and not any(value_matches(s, term.value, term.exact) for s in STATUSES) \
+        if term.field == "status" and term.value != STUCK \
+                and not any(value_matches(s, term.value, term.exact) for s in STATUSES) \
                 and not value_matches(None, term.value, term.exact):
-            raise CliError(f"--filter status:{term.value!r}: not a status; use one of {', '.join(STATUSES)}", 2)
+            raise CliError(f"--filter status:{term.value!r}: not a status; use one of {', '.join(STATUSES)}, {STUCK}", 2)
     return query
 
 
@@ -106,6 +109,7 @@ def select(deployments: Iterable[Deployment], args: argparse.Namespace, now: dat
 def run(args: argparse.Namespace, config: Config) -> int:
     from gitops_tui.cli import views
     from gitops_tui.cli.load import load_snapshot
+    from gitops_tui.cli.stuck import with_stuck
     from gitops_tui.cli.table import print_deployments, table_width
     from gitops_tui.present import to_json
 
@@ -119,6 +123,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     order = _ring_order(config) if args.view == "rings" else ()
     config = with_store_overrides(config, args)
     snapshot, bad = load_snapshot(config, enrich=not args.no_enrich)
+    query = with_stuck(query, snapshot, config, now)
 
     def chosen() -> Iterator[Deployment]:
         return selected(snapshot.deployments, args, now, query)

@@ -49,7 +49,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
     index.load(rows)
     now = utcnow()
     engine = InsightsEngine(settings)
-    engine.load(index.snapshot().deployments, now)
+    snapshot = index.snapshot()
+    engine.load(snapshot.deployments, now, snapshot.clusters)
     figures = engine.stats(now, args.service, args.ring)
     if args.output == "json":
         json.dump(figures, sys.stdout, indent=2)
@@ -65,14 +66,15 @@ def print_figures(figures: list[dict[str, Any]], out: Any) -> None:
     from gitops_tui.cli.table import print_rows  # (here: ``record`` imports every command module)
     from gitops_tui.insights.figures import short_duration as d
 
-    table = [["SERVICE", "RING", "DEPLOYS", "PER DAY", "LEAD p50", "LEAD p90", "FAIL %", "RESTORE",
+    table = [["SERVICE", "RING", "DEPLOYS", "PER DAY", "LEAD p50", "LEAD p90", "SYNC", "FAIL %", "RESTORE",
               "BEHIND", "STUCK", "IN FLIGHT"]]
     for f in figures:
         cfr = f["change_failure_rate"]
         behind = f["drift_behind"]
         table.append([
             clean(f["service"], 40), clean(f["ring"], 24), str(f["deployments"]), f"{f['deploys_per_day']:.2f}",
-            d(f["lead_time_median_s"]), d(f["lead_time_p90_s"]), "-" if cfr is None else f"{cfr * 100:.0f}%",
+            d(f["lead_time_median_s"]), d(f["lead_time_p90_s"]), d(f["lead_time_to_sync_median_s"]),
+            "-" if cfr is None else f"{cfr * 100:.0f}%",
             d(f["time_to_restore_median_s"]),
             "-" if behind is None else f"{behind} ({d(f['drift_behind_s'])})",
             str(len(f["stuck"])), str(len(f["eta"])),

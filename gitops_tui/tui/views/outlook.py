@@ -10,7 +10,7 @@ from rich.text import Text
 from gitops_tui.domain.textsafe import clean
 from gitops_tui.insights.eta import Eta
 from gitops_tui.insights.figures import short_duration
-from gitops_tui.insights.hops import HOP_WORDS
+from gitops_tui.insights.hops import hop_words
 
 
 def _scope(scope: tuple[str | None, str | None]) -> str:
@@ -46,6 +46,6 @@ def render_outlook(eta: Eta | None, stuck: list[str], now: datetime) -> Renderab
                 left = "overdue (past its median)"
             else:
                 left = f"~{short_duration(hop.seconds)} left"
-            parts.append(Text(f"  {HOP_WORDS[hop.hop]}: {left}{running} "
+            parts.append(Text(f"  {clean(hop_words(hop.hop), 60)}: {left}{running} "
                               f"({hop.samples} runs of {_scope(hop.scope)})"))
     return Group(*parts)
