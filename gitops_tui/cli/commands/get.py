@@ -136,7 +136,10 @@ def run(args: argparse.Namespace, config: Config) -> int:
         else:
             views.print_clusters(found, now, sys.stdout)
     elif as_json:
-        _dump((to_json(d, now) for d in chosen()), args.output)
+        from gitops_tui.index.jsonout import selected_json  # (to_json's objects, read off the rows)
+
+        _dump(selected_json(snapshot.deployments, now, to_json, query, _since(args.since, now), args.top),
+              args.output)
     elif args.top != 0:  # (--top 0: nothing, not even the header)
         width = None if args.output == "wide" else table_width()
         print_deployments(chosen(), now, wide=args.output == "wide", out=sys.stdout, width=width)
