@@ -23,7 +23,7 @@ from gitops_tui.stores.base import ProjectedScan, Store, load_all
 PAGE_ROWS = 5000
 # A table this small is kept as its documents, never compressed: training the codec's
 # dictionary and sealing cost more than the whole scan of a small Azure table.
-OPEN_ROWS = 20_000
+OPEN_ROWS = 5_000
 
 
 def load_snapshot(config: Config, enrich: bool = True) -> tuple[Snapshot, int]:
