@@ -93,7 +93,9 @@ def parts(config) -> None:  # type: ignore[no-untyped-def]
 
     from gitops_tui.cli.load import _rows
     from gitops_tui.cli.stream import write_json_array
+    from gitops_tui.domain.timefmt import utcnow
     from gitops_tui.index.journey import JourneyIndex
+    from gitops_tui.index.jsonout import selected_json
     from gitops_tui.present import to_json
 
     started = time.perf_counter()
@@ -103,7 +105,7 @@ def parts(config) -> None:  # type: ignore[no-untyped-def]
     index.add_page(rows)
     index.finish_load()
     merged = time.perf_counter()
-    write_json_array((to_json(d) for d in index.snapshot().deployments), io.BytesIO())
+    write_json_array(selected_json(index.snapshot().deployments, utcnow(), to_json), io.BytesIO())  # (as get)
     done = time.perf_counter()
     print(f"in one process: open+scan {scanned - started:.3f} s, merge {merged - scanned:.3f} s, "
           f"JSON {done - merged:.3f} s")

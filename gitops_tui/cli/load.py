@@ -15,12 +15,15 @@ from typing import Any
 from gitops_tui.cli.common import bad_rows, open_store
 from gitops_tui.config import Config
 from gitops_tui.domain.textsafe import clean
-from gitops_tui.index.blocks import seal_all
+from gitops_tui.index.blocks import RowBlock, seal_all
 from gitops_tui.domain.model import Snapshot
 from gitops_tui.index.journey import JourneyIndex
 from gitops_tui.stores.base import ProjectedScan, Store, load_all
 
 PAGE_ROWS = 5000
+# A table this small is kept as its documents, never compressed: training the codec's
+# dictionary and sealing cost more than the whole scan of a small Azure table.
+OPEN_ROWS = 5_000
 
 
 def load_snapshot(config: Config, enrich: bool = True) -> tuple[Snapshot, int]:
@@ -55,9 +58,13 @@ async def _compact(config: Config) -> tuple[Snapshot, int]:
     store = await open_store(config)
     try:
         index = JourneyIndex(compact=True)
+        held: list[RowBlock] = []  # open blocks, until there are enough to seal
         async for page in _scan(store):
             index.add_page(page)
-            seal_all(index.take_open_blocks())
+            held += index.take_open_blocks()
+            if sum(map(len, held)) > OPEN_ROWS:
+                seal_all(held)
+                held = []
         index.finish_load()
         return index.snapshot(), len(bad_rows(store))
     finally:

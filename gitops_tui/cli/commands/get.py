@@ -107,11 +107,8 @@ def select(deployments: Iterable[Deployment], args: argparse.Namespace, now: dat
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
-    from gitops_tui.cli import views
     from gitops_tui.cli.load import load_snapshot
     from gitops_tui.cli.stuck import with_stuck
-    from gitops_tui.cli.table import print_deployments, table_width
-    from gitops_tui.present import to_json
 
     if args.top is not None and args.top < 0:
         raise CliError("--top must be 0 or more", 2)
@@ -129,6 +126,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
         return selected(snapshot.deployments, args, now, query)
 
     as_json = args.output in ("json", "jsonl")
+    if args.view != "deployments":  # (the overviews, imported only when asked for)
+        from gitops_tui.cli import views
     if args.view == "rings":
         cells = views.ring_cells(chosen(), order)
         if as_json:
@@ -142,8 +141,14 @@ def run(args: argparse.Namespace, config: Config) -> int:
         else:
             views.print_clusters(found, now, sys.stdout)
     elif as_json:
-        _dump((to_json(d, now) for d in chosen()), args.output)
+        from gitops_tui.index.jsonout import selected_json  # (to_json's objects, read off the rows)
+        from gitops_tui.present import to_json
+
+        _dump(selected_json(snapshot.deployments, now, to_json, query, _since(args.since, now), args.top),
+              args.output)
     elif args.top != 0:  # (--top 0: nothing, not even the header)
+        from gitops_tui.cli.table import print_deployments, table_width
+
         width = None if args.output == "wide" else table_width()
         print_deployments(chosen(), now, wide=args.output == "wide", out=sys.stdout, width=width)
     warn_bad_rows(bad)  # (a view of the rest: still a success)
