@@ -91,20 +91,30 @@ def stage_records(churn: str, db: Path, rnd: random.Random):  # type: ignore[no-
 
 
 async def writer(db: Path, churn: str, per_second: int) -> None:
-    """The writer process: ``per_second`` records a second; prints ``written new`` each second."""
+    """The writer process: ``per_second`` records a second, printing ``written new`` each
+    second; with ``per_second`` 0, as many as each line read from stdin says (then
+    ``new`` is every other churn's new deployments only)."""
     store = SqliteStore(StoreConfig(path=db))
     await store.open()
     records = stage_records(churn, db, random.Random(11))
+    if not per_second:
+        records = ((rec, True) for rec, is_new in records if is_new)
     written = new = 0
+    loop = asyncio.get_running_loop()
     while True:
         started = time.perf_counter()
-        for _ in range(per_second):
+        count = per_second or int(await loop.run_in_executor(None, sys.stdin.readline) or 0)
+        if not count:
+            break
+        for _ in range(count):
             rec, is_new = next(records)
             await record(store, rec)
             written += 1
             new += is_new
         print(written, new, flush=True)
-        await asyncio.sleep(max(0.0, 1.0 - (time.perf_counter() - started)))
+        if per_second:
+            await asyncio.sleep(max(0.0, 1.0 - (time.perf_counter() - started)))
+    await store.close()
 
 
 # -- what a new deployment costs ---------------------------------------------------------
@@ -112,7 +122,8 @@ async def writer(db: Path, churn: str, per_second: int) -> None:
 
 async def cost(db: Path) -> None:
     """Headless: the monitor and the table model take ``COST_WARM`` then ``COST_NEW`` more
-    new deployments, three a poll; prints the bytes each (traced by tracemalloc, and RSS)."""
+    new deployments (written by a writer process), three a poll; prints the bytes each
+    (traced by tracemalloc, and RSS)."""
     from gitops_tui.index.table import TableModel
 
     gc.disable()  # (as the app runs: collected by hand below)
@@ -120,21 +131,24 @@ async def cost(db: Path) -> None:
     await monitor.load()
     model = TableModel()
     model.update(monitor.snapshot)
-    store = SqliteStore(StoreConfig(path=db))
-    await store.open()
-    records = (rec for rec, is_new in stage_records("mixed", db, random.Random(11)) if is_new)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, __file__, "--writer", str(db), "--churn", "mixed", "--writes", "0",
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+    assert proc.stdin is not None and proc.stdout is not None
     tracemalloc.start(1)
 
     async def add(count: int) -> tuple[int, float]:
-        for n in range(count):
-            await record(store, next(records))
-            if n % 3 == 2 or n == count - 1:
-                model.update((await monitor.poll()).snapshot)
+        for n in range(0, count, 3):
+            proc.stdin.write(f"{min(3, count - n)}\n".encode())  # type: ignore[union-attr]
+            await proc.stdout.readline()  # type: ignore[union-attr]
+            model.update((await monitor.poll()).snapshot)
         gc.collect()
         return tracemalloc.get_traced_memory()[0], rss_mb()
 
     traced0, rss0 = await add(COST_WARM)
     traced1, rss1 = await add(COST_NEW)
+    proc.stdin.write(b"0\n")
+    await proc.wait()
     print(json.dumps({"traced": (traced1 - traced0) / COST_NEW, "rss": (rss1 - rss0) * 2**20 / COST_NEW,
                       "deployments": len(monitor.index)}))
 
@@ -202,7 +216,7 @@ def seeded_db(rows: int) -> Path:
     return seed_db
 
 
-async def soak(args: argparse.Namespace, db: Path, per_deployment: float | None) -> None:
+async def soak(args: argparse.Namespace, db: Path, per_deployment: dict[str, float] | None) -> None:
     from gitops_tui.tui.app import make_app
 
     applies, frames = ApplyTimer(), Frames()
@@ -274,9 +288,10 @@ async def soak(args: argparse.Namespace, db: Path, per_deployment: float | None)
               f"{total:+.1f} MB over {minute - 1} min ({total / max(1, minute - 1):+.2f} MB/min; "
               f"second half {_slope(growth):+.2f} MB/min); goal ≤ 10 MB over 30 min")
         if per_deployment is not None:
-            held = new * per_deployment / 2**20
-            print(f"new deployments held since minute 1: {new:,} × {per_deployment:,.0f} B = {held:.1f} MB; "
-                  f"remainder {total - held:+.1f} MB")
+            for what, each in per_deployment.items():
+                held = new * each / 2**20
+                print(f"new deployments since minute 1: {new:,} × {each:,.0f} B ({what}) = {held:.1f} MB; "
+                      f"remainder {total - held:+.1f} MB")
         if snap is not None:
             gc.collect()
             stats = tracemalloc.take_snapshot().filter_traces([tracemalloc.Filter(False, tracemalloc.__file__)])
@@ -320,15 +335,19 @@ def main() -> None:
     per_deployment = None
     if args.churn == "mixed" and not args.no_cost:
         found = measure_cost(seeded)
-        per_deployment = found["traced"]
+        per_deployment = {"traced": found["traced"], "RSS": found["rss"]}
         print(f"a new deployment costs {found['traced']:,.0f} B traced, {found['rss']:,.0f} B of RSS "
               f"(headless: {COST_NEW:,} added to {found['deployments'] - COST_NEW:,})")
-    db = Path(f"/tmp/gitops-tui-soak-{args.rows}.db")
+    db = Path(f"/tmp/gitops-tui-soak-{args.rows}-{os.getpid()}.db")  # (runs side by side)
     for extra in ("", "-wal", "-shm"):
         Path(str(db) + extra).unlink(missing_ok=True)
     shutil.copy(seeded, db)
     gc.collect()
-    asyncio.run(soak(args, db, per_deployment))
+    try:
+        asyncio.run(soak(args, db, per_deployment))
+    finally:
+        for extra in ("", "-wal", "-shm"):
+            Path(str(db) + extra).unlink(missing_ok=True)
 
 
 if __name__ == "__main__":
