@@ -267,7 +267,7 @@ async def soak(args: argparse.Namespace, db: Path, per_deployment: dict[str, flo
             if first is None:
                 first = (rss, blocks, len(monitor.index))
             if minute == args.trace_from:
-                tracemalloc.start(25)
+                tracemalloc.start(12)
                 snap = tracemalloc.take_snapshot()
             used, free = heap_mb()
             times = frames.times or [0.0]
