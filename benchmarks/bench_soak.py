@@ -22,7 +22,9 @@ polls, against the same after 300) and the remainder.
 
 Goal (issue 12): RSS growth ≤ 10 MB over 30 minutes; CPU ≤ 5 % of a core at a 5 s
 interval. ``--trace-from M`` starts tracemalloc at the end of minute M and prints what
-grew most by the end (by traceback; it slows the app). ``MALLOC_ARENA_MAX`` and the like
+grew most by the end (by traceback; it slows the app several times over, and whatever
+replaced what was there before tracing shows as growth: a full cache's entries, the
+snapshot, the strips on screen). ``MALLOC_ARENA_MAX`` and the like
 are the environment's: the header prints them.
 """
 
