@@ -37,7 +37,8 @@ from gitops_tui.stores.base import BLOCK_ROWS
 _LEVEL = 1  # level 1 with the dictionary: 150 bytes a row at 4 µs; level 3 no smaller
 _DICT_BYTES = 16 * 1024
 _TRAIN_ROWS = 100  # a dictionary needs this many sample documents; fewer: no dictionary
-_ROW_CACHE = 1024  # decoded rows kept: a few screens of the table
+# Decoded rows kept (~2 KB each): a screen's rows; to_plain keeps their deployments.
+_ROW_CACHE = 256
 
 
 class _Codec:

@@ -143,11 +143,17 @@ def manifest_of(record: Record) -> str:
     return found[: found.find(SEP)]  # the manifest commit leads the haystack
 
 
-@lru_cache(maxsize=2048)
+# A plain deployment is ~2 KB: 512 are a few screens (a frame reads ~110 rows). Under
+# churn every changed row on screen is a new record, so the cache fills to its bound
+# (2,048 held 4.5 MB, issue 12's soak).
+PLAIN_CACHE = 512
+
+
+@lru_cache(maxsize=PLAIN_CACHE)
 def to_plain(record: Record) -> Deployment:
     """The plain deployment a record stands for: the reference rules applied to its
     row, with what the index worked out across rows (collapsed duplicates, clusters).
-    Remembered for the last few thousand records read (a screen's rows, redrawn)."""
+    Remembered for the last few hundred records read (a screen's rows, redrawn)."""
     d = rules.deployment_of(record.row)
     if record.synced_clusters or record.duplicates:
         d = replace(d, synced_clusters=rules.merge_clusters(d.synced_clusters, record.synced_clusters),

@@ -37,6 +37,7 @@ from gitops_tui.domain.timefmt import parse_iso, to_iso, utcnow
 from gitops_tui.stores.sqlite_schema import add_projection, error_text, file_identity as _identity, has_table, json_path, table_sql
 from gitops_tui.stores.base import BLOCK_ROWS, BadRow, ConflictError, Page, StoreError, StoreReplaced, TableMissingError, Versioned
 from gitops_tui.stores.bulk import Refused, write_batches
+from gitops_tui.stores.thread import OneThread
 from gitops_tui.stores.sqlite_rows import Key, block_by_rows, missing_keys, entities_only, entities_page, entity_of, fill_projections
 
 _COLUMN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,254}")
@@ -46,28 +47,27 @@ _DOC_COLUMNS = f"CAST(doc AS BLOB), seq, {_KEYS}"
 
 
 class SqliteStore:
-    """Async facade over a stdlib sqlite3 connection used from worker threads."""
+    """Async facade over a stdlib sqlite3 connection used from one worker thread."""
 
     def __init__(self, config: StoreConfig) -> None:
         self.path = Path(config.path)
         self.table = config.table
         self.partition = config.partition
-        # How long a read or write waits for another connection's lock (store.timeout).
-        self.timeout_s = config.timeout_s
+        self.timeout_s = config.timeout_s  # a wait for another connection's lock (store.timeout)
         self.description = f"sqlite:{self.path}"
         self._conn: sqlite3.Connection | None = None
         self._lock = threading.Lock()
+        self._thread = OneThread("gitops-tui-sqlite")
         self._has_proj = self._trust_proj = False
         self._bad: dict[Key, BadRow] = {}
-        # The file (device, inode) the connection has open, and the one the last
-        # ``cursor_now`` was taken on: a poll finding another at the path reloads.
+        # The file (device, inode) open, and the one ``cursor_now`` was taken on (a poll that finds another reloads).
         self._file: tuple[int, int] | None = None
         self._cursor_file: tuple[int, int] | None = None
 
     # -- plumbing ------------------------------------------------------------------
 
     async def open(self, create: bool = False) -> None:
-        await asyncio.to_thread(self._open, create)
+        await self._thread.run(self._open, create)
 
     def _open(self, create: bool) -> None:
         if self._conn is not None:
@@ -98,12 +98,13 @@ class SqliteStore:
     async def close(self) -> None:
         conn, self._conn = self._conn, None
         if conn is not None:
-            await asyncio.to_thread(conn.close)
+            await self._thread.run(conn.close)
+        self._thread.stop()
 
     async def _run(self, fn: Any, *args: Any) -> Any:
         if self._conn is None:
             await self.open()
-        return await asyncio.to_thread(self._locked, fn, *args)
+        return await self._thread.run(self._locked, fn, *args)
 
     def _locked(self, fn: Any, *args: Any) -> Any:
         with self._lock:

@@ -38,6 +38,11 @@ STATUS_CLASSES = {
 }
 
 
+# Rows whose cells are kept for the current second: a frame samples the rows on screen
+# and the first 60 (the column widths), so a few screens' worth.
+MAX_CELLS = 1000
+
+
 @dataclass(slots=True)
 class Frame:
     """What every line of one rendering shares."""
@@ -59,12 +64,16 @@ class RowPainter:
     line and the rows, each row's cells cached until the clock moves and its Strip
     until the frame or its layout changes."""
 
-    __slots__ = ("frame", "_cells", "_strips", "extra")
+    __slots__ = ("frame", "_cells", "_cells_now", "_strips", "extra")
 
     def __init__(self) -> None:
         self.frame: Frame | None = None
         # Keyed by id() but holding the entry: an id reused by a new entry misses.
+        # Only the cells of one clock second: older ones are never read again, and
+        # kept they held ~2 KB a deployment (with the entry) for every row a live
+        # table ever showed (issue 12's soak: 8 MB in 30 min before a bound cleared them).
         self._cells: dict[int, tuple[Deployment, datetime, dict[str, str]]] = {}
+        self._cells_now: datetime | None = None
         self._strips: dict[tuple[int, bool], tuple[Deployment, Strip]] = {}
         # Cells drawn over present.cells' (the ETA and the stuck mark of in-flight rows).
         self.extra: Callable[[Deployment, datetime], dict[str, str]] | None = None
@@ -87,10 +96,13 @@ class RowPainter:
 
     def cells_of(self, entry: Deployment, now: datetime) -> dict[str, str]:
         """Every column's text for ``entry`` at ``now``."""
+        if now != self._cells_now:
+            self._cells.clear()
+            self._cells_now = now
         found = self._cells.get(id(entry))
-        if found is not None and found[0] is entry and found[1] == now:
+        if found is not None and found[0] is entry:
             return found[2]
-        if len(self._cells) > 4000:
+        if len(self._cells) > MAX_CELLS:  # (a frozen clock: tests, a paused age)
             self._cells.clear()
         values = cells(entry, now)
         if self.extra is not None:
