@@ -3,9 +3,10 @@
 Exit statuses: 0 success, 1 a store or data problem, 2 a usage or configuration problem.
 Errors are one line on stderr, never a traceback, never a secret.
 
-Layout: :mod:`.parser` builds the argparse tree from :data:`.commands.COMMANDS`, each
-command a module under :mod:`.commands`; :mod:`.main` dispatches and maps errors to exit
-statuses. Nothing here imports Textual until ``watch`` or ``demo`` runs.
+Layout: :mod:`.parser` builds the argparse tree from :data:`.commands.SUMMARIES`, each
+command a module under :mod:`.commands` (imported when its command is parsed or run);
+:mod:`.main` dispatches and maps errors to exit statuses. Nothing here imports Textual
+until ``watch`` or ``demo`` runs.
 """
 
 from gitops_tui.cli.main import main

@@ -11,9 +11,9 @@ import os
 import sys
 from collections.abc import Sequence
 
-from gitops_tui.cli.commands import BY_NAME
+from gitops_tui.cli.commands import load
 from gitops_tui.cli.common import CliError
-from gitops_tui.cli.parser import build_parser
+from gitops_tui.cli.parser import build_parser, command_in
 from gitops_tui.config import ConfigError, load_config
 from gitops_tui.domain.textsafe import clean
 from gitops_tui.runtime import settings
@@ -30,13 +30,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     (:mod:`gitops_tui.cli.crash`)."""
     args = config = None
     try:
-        parser = build_parser()
         if argv is None and "_ARGCOMPLETE" in os.environ:  # a shell's tab (completion script)
             from gitops_tui.cli.commands.completion import complete
 
-            complete(parser)
+            complete(build_parser())
+        # Only the named command's module is imported (and its flags built).
+        parser = build_parser(command_in(sys.argv[1:] if argv is None else argv))
         args = parser.parse_args(argv)
-        command = BY_NAME[args.command or DEFAULT_COMMAND]
+        command = load(args.command or DEFAULT_COMMAND)
         config = load_config(getattr(args, "config", None))
         (settings.live if command.live else settings.batch)()
         return command.run(args, config)

@@ -10,16 +10,25 @@ share one string each.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 from operator import itemgetter
 
 from gitops_tui.domain import rules
 from gitops_tui.domain.rows import Row
-from gitops_tui.domain.timefmt import parse_iso, to_iso
+from gitops_tui.domain.timefmt import EPOCH, parse_iso, to_iso
 from gitops_tui.domain.vocab import PR_CLOSED, PR_STATE_ALIASES, RECORDED_TO_STATUS, UNKNOWN
-from gitops_tui.index.records import HAYSTACK_FIELDS, SEP, Record, RowRecord, haystack
+from gitops_tui.index.records import HAYSTACK_FIELDS, SEP, Record, RowRecord, haystack, instant
 from gitops_tui.stores.projection import PROJECTED_COLUMNS, PROJECTION_VERSION
 
-Group = str
+Group = str  # a duplicate group (``rules.duplicate_group`` as one string)
+_MASK = (1 << 60) - 1  # (an int under 2**60 is 32 bytes, a full hash 36)
+
+
+def group_hash(group: Group) -> int:
+    """What a record keeps of its duplicate group: a hash (an int, 32 bytes, where the
+    group's string was ~110). Equal hashes are candidates only: the groups themselves
+    are compared (``groups.DuplicateGroups``)."""
+    return hash(group) & _MASK
 assert HAYSTACK_FIELDS[0] == "manifestCommitId" and HAYSTACK_FIELDS[-1] == "clusters"
 
 
@@ -48,15 +57,7 @@ def to_record(row: Row, src: object = None, i: int = 0) -> Record:
     ``src``/``i``: where the row is kept (a :class:`~gitops_tui.index.blocks.RowBlock` and
     its index); by default the record keeps ``row`` itself.
     """
-    try:
-        values = _pick({**_BLANK, **row})
-        # Every value text? Rows built by hand may hold numbers, times or None. (A
-        # plain row's haystack is built later, so nothing else here would notice.)
-        SEP.join(values)
-        record = from_projection(values, row if src is None else src, i)
-    except (TypeError, AttributeError):  # a value that is not text
-        text = {k: rules.text(v) or "" for k, v in row.items() if v is not None}
-        record = from_projection(_pick({**_BLANK, **text}), row if src is None else src, i)
+    record = from_projection(_projected(row), row if src is None else src, i)
     fact = row.get(rules.ROLLOUT_COLUMN)
     if fact:  # the sync layer's facts (never projected: they are not stored)
         status = rules.live_status(record.status, rules.text(fact))
@@ -68,6 +69,28 @@ def to_record(row: Row, src: object = None, i: int = 0) -> Record:
                 fields[HAYSTACK_FIELDS.index("status")] = status
                 record.haystack = SEP.join(fields)
     return record
+
+
+def _projected(row: Row) -> Sequence[str]:
+    """A row's projection values (as ``from_projection`` takes them), from the row."""
+    try:
+        values = _pick({**_BLANK, **row})
+        # Every value text? Rows built by hand may hold numbers, times or None. (A
+        # plain row's haystack is built later, so nothing else here would notice.)
+        SEP.join(values)
+        return values
+    except (TypeError, AttributeError):  # a value that is not text
+        text = {k: rules.text(v) or "" for k, v in row.items() if v is not None}
+        return _pick({**_BLANK, **text})
+
+
+def _group_text(partition: str, p1: str, tag: str, env: str, hld: str, p3: str) -> Group | None:
+    """``rules.duplicate_group`` as one string, from projected values."""
+    if p1 or tag:
+        return SEP.join(("i", partition, p1, tag, env, hld))
+    if p3 and hld:
+        return SEP.join(("m", partition, hld, p3))
+    return None
 
 
 def from_projection(values: Sequence[str], src: object, i: int = 0) -> Record:
@@ -105,8 +128,16 @@ def from_projection(values: Sequence[str], src: object, i: int = 0) -> Record:
             latest = _time_of(e3, b3, e2, b2, e1, b1)
         if latest and (not updated or latest > updated):
             updated = latest
-    if e3 and (len(e3) != 27 or e3[26] != "Z"):
-        e3 = _time_of(e3)
+    if not e3:
+        pushed = None
+    elif len(e3) != 27 or e3[26] != "Z":
+        parsed = parse_iso(e3)  # (the datetime itself: to_iso writes a year under 1000 short)
+        pushed = None if parsed is None else (parsed - EPOCH) // _US
+    else:
+        try:
+            pushed = (_fromiso(e3) - EPOCH) // _US
+        except (ValueError, TypeError):  # 27 characters ending in Z, yet no time
+            pushed = instant(e3)
     manual = not p1 and not p2 and not tag and bool(p3)
     if service:
         service = _SERVICES.get(service) or _shared(_SERVICES, service, service.rsplit("/", 1)[-1])
@@ -114,14 +145,8 @@ def from_projection(values: Sequence[str], src: object, i: int = 0) -> Record:
     if author:
         author = _AUTHORS.get(author) or _shared(_AUTHORS, author, author)
     partition = _PARTITIONS.get(partition) or _shared(_PARTITIONS, partition, partition)
-    # Duplicate group: as rules.duplicate_group, as one string.
-    if p1 or tag:
-        group: str | None = SEP.join(("i", partition, p1, tag, env, hld))
-    elif p3 and hld:
-        group = SEP.join(("m", partition, hld, p3))
-    else:
-        group = None
-    pushed = (updated if e3 == updated else e3) or None  # (one string object when equal)
+    text = _group_text(partition, p1, tag, env, hld, p3)
+    group = None if text is None else group_hash(text)  # (kept as its hash)
     if src.__class__ is dict:  # a plain row: its haystack is built when first searched
         return RowRecord(
             src, i, (partition, key), service or None, ring or None, status, state, manual,
@@ -150,6 +175,9 @@ def _time_of(*values: str) -> str:
 
 
 # PR states as written -> ours (any case); few spellings, each looked up once.
+_US = timedelta(microseconds=1)
+_fromiso = datetime.fromisoformat
+
 _PR_STATES: dict[str, str | None] = {}
 _UNSEEN = object()
 
@@ -170,4 +198,8 @@ def _shared(memo: dict[str, str], value: str, derived: str) -> str:
 
 def duplicate_key(row: Row) -> Group | None:
     """Rows with equal keys are one deployment written more than once (retried stages)."""
-    return to_record(row).group
+    return _group_text(*_group_columns(_projected(row)))
+
+
+_group_columns = itemgetter(*(1 + PROJECTED_COLUMNS.index(c) for c in (
+    "PartitionKey", "p1", "imageTag", "env", "hldCommitId", "p3")))

@@ -57,7 +57,8 @@ class JourneyIndex(DuplicateGroups, ClusterSyncing):
         self._cluster_kind: list[int] = []  # where in _built
         # Duplicate groups: the first row's key per group, and the member list and rows
         # only for the rare groups with more than one row (saves a list per row).
-        self._first: dict[Group, Key] = {}
+        self._first: dict[int, Key] = {}  # (by group hash; see DuplicateGroups)
+        self._first_exact: dict[Group, Key] = {}
         self._multi: dict[Group, list[Key]] = {}
         self._member_rows: dict[Key, Row] = {}
         self.deployments: dict[Key, Record] = {}
@@ -205,13 +206,16 @@ class JourneyIndex(DuplicateGroups, ClusterSyncing):
 
     def _collapse_loaded(self, values: list[Record]) -> None:
         """Collapse the duplicate groups of a load (as ``apply`` would, row by row)."""
-        first: dict[Group, Key] = {}
+        first: dict[int, Key] = {}
         self._first = first
+        # Records whose group hash an earlier one has: the same group (a retried stage)
+        # or, rarely, another one with the same hash; _join tells them apart.
         duplicates = [
             d for d in values if d.group is not None and first.setdefault(d.group, d.key) is not d.key
         ]
         for deployment in duplicates:
-            self._join(deployment.group, deployment.key, deployment.row)  # type: ignore[arg-type]
+            row = deployment.row
+            self._join(duplicate_key(row), deployment.key, row)  # type: ignore[arg-type]
         deployments = self.deployments
         for members in self._multi.values():
             for key in members:

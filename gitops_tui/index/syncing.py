@@ -12,11 +12,11 @@ from collections.abc import Iterable
 
 from gitops_tui.domain.model import ClusterSync
 from gitops_tui.domain.timefmt import to_iso
-from gitops_tui.index.records import _HAYSTACK_SLOT, Record, manifest_of
+from gitops_tui.index.records import _HAYSTACK_SLOT, Record, instant, manifest_of
 
 Key = tuple[str, str]
 CommitKey = tuple[str, str]  # (partition, first seven characters of a manifest commit)
-Horizon = tuple[ClusterSync, "str | None"]
+Horizon = tuple[ClusterSync, "int | None"]  # (µs since the epoch, as records keep push times)
 
 
 def commit_key(partition: str, commit: str) -> CommitKey:
@@ -25,7 +25,7 @@ def commit_key(partition: str, commit: str) -> CommitKey:
 
 
 def synced_clusters(record: Record, synced: list[Horizon]) -> tuple[str, ...]:
-    """``rules.synced_clusters`` on a record, with horizons as canonical ISO strings."""
+    """``rules.synced_clusters`` on a record, with times in µs since the epoch."""
     commit = manifest_of(record)
     if not commit:
         return ()
@@ -44,9 +44,12 @@ def synced_clusters(record: Record, synced: list[Horizon]) -> tuple[str, ...]:
     return tuple(sorted(names)) if len(names) > 1 else tuple(names)
 
 
-def _manifest_time(record: Record) -> str | None:
-    """``rules.push_time`` as a canonical string (None when the row holds no time)."""
-    return record.pushed_iso or record.updated_iso or None
+def _manifest_time(record: Record) -> int | None:
+    """``rules.push_time`` in µs since the epoch (None when the row holds no time)."""
+    pushed = record.pushed_us
+    if pushed is None and record.updated_iso:
+        return instant(record.updated_iso)
+    return pushed
 
 
 class ClusterSyncing:
@@ -56,7 +59,7 @@ class ClusterSyncing:
 
     clusters: dict[Key, ClusterSync]
     deployments: dict[Key, Record]
-    _carriers: dict[CommitKey, dict[Key, str]]
+    _carriers: dict[CommitKey, dict[Key, int]]
     _ordered: list[Record]
 
     def _horizons(self) -> list[Horizon]:
@@ -67,9 +70,9 @@ class ClusterSyncing:
                 continue
             carriers = self._carriers.get(commit_key(sync.partition, sync.manifest_commit))
             if carriers:
-                horizon: str | None = min(carriers.values())
+                horizon: int | None = min(carriers.values())
             else:
-                horizon = to_iso(sync.synced_at) if sync.synced_at is not None else None
+                horizon = instant(to_iso(sync.synced_at)) if sync.synced_at is not None else None
             out.append((sync, horizon))
         return out
 
@@ -88,7 +91,7 @@ class ClusterSyncing:
         if commit:
             carriers = self._carriers.get((d.partition, commit[:7]))
             when = _manifest_time(d)
-            if carriers is not None and when:
+            if carriers is not None and when is not None:
                 carriers[d.key] = when
 
     def _uncarry(self, d: Record) -> None:
@@ -110,10 +113,10 @@ class ClusterSyncing:
         # everywhere (the common case, one comparison).
         plans = {}
         for partition, synced in groups.items():
-            known = all(h for _, h in synced)
+            known = all(h is not None for _, h in synced)
             fast = [(h, s.cluster, s.manifest_commit[:7]) for s, h in synced] if known else None
             everywhere = tuple(sorted(s.cluster for s, _ in synced))
-            plans[partition] = (fast, min(f[0] for f in fast) if fast else "", everywhere, synced)
+            plans[partition] = (fast, min(f[0] for f in fast) if fast else 0, everywhere, synced)
         texts: dict[tuple[str, ...], str] = {}
         for d in built:
             plan = plans.get(d.key[0])
@@ -122,9 +125,11 @@ class ClusterSyncing:
             commit = manifest_of(d)
             if not commit:
                 continue
-            pushed = d.pushed_iso or d.updated_iso
+            pushed = d.pushed_us
+            if pushed is None:
+                pushed = _manifest_time(d)
             fast, earliest, everywhere, synced = plan
-            if fast is not None and pushed:
+            if fast is not None and pushed is not None:
                 if pushed <= earliest:
                     names = everywhere
                 else:

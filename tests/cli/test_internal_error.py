@@ -18,7 +18,7 @@ SAS_SIG = "sv=2024&sig=TOPSECRETSIGNATURE"
 SCRIPT = f"""
 import dataclasses, sys
 from gitops_tui.cli import main
-from gitops_tui.cli.commands import BY_NAME
+import gitops_tui.cli.commands.check as check
 
 def explode(args, config):
     def deep():
@@ -27,7 +27,7 @@ def explode(args, config):
             "https://acct.table.core.windows.net/t?{SAS_SIG} key=" + config.store.account_key)
     deep()
 
-BY_NAME["check"] = dataclasses.replace(BY_NAME["check"], run=explode)
+check.COMMAND = dataclasses.replace(check.COMMAND, run=explode)
 sys.exit(main(sys.argv[1:]))
 """
 

@@ -38,7 +38,7 @@ from test_rules import row, t
 def everything(r: Record) -> dict[str, Any]:
     """All a record says (and the plain deployment it reads as), for comparing two."""
     return {**to_json(to_plain(r), FROZEN), "haystack": r.haystack, "group": r.group, "row": r.row,
-            "author_slot": r.author, "updated_iso": r.updated_iso, "pushed_iso": r.pushed_iso}
+            "author_slot": r.author, "updated_iso": r.updated_iso, "pushed_iso": r.pushed_iso, "pushed_us": r.pushed_us}
 
 
 def records(rows: list[dict[str, Any]]) -> list[Record]:

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 from collections.abc import Sequence
 
+from gitops_tui.cli.commands import summary
 from gitops_tui.cli.common import Command, bad_rows, open_store
 from gitops_tui.config import Config
 from gitops_tui.domain.textsafe import clean
@@ -55,4 +56,4 @@ def run(args: argparse.Namespace, config: Config) -> int:
     return 1
 
 
-COMMAND = Command("check", "check the config, the store, the table and what the rows look like", _arguments, run)
+COMMAND = Command("check", summary("check"), _arguments, run)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 
+from gitops_tui.cli.commands import summary
 from gitops_tui.cli.common import CliError, Command
 from gitops_tui.config import Config
 
@@ -39,4 +40,4 @@ def run(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
-COMMAND = Command("completion", "print a shell completion script (bash, zsh or fish)", _arguments, run)
+COMMAND = Command("completion", summary("completion"), _arguments, run)

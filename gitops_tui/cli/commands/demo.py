@@ -7,6 +7,7 @@ import dataclasses
 import tempfile
 from pathlib import Path
 
+from gitops_tui.cli.commands import summary
 from gitops_tui.cli.common import CliError, Command
 from gitops_tui.config import Config, StoreConfig
 
@@ -40,4 +41,4 @@ def run(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
-COMMAND = Command("demo", "open the monitor on a fresh embedded store filled live by a simulator", _arguments, run, live=True)
+COMMAND = Command("demo", summary("demo"), _arguments, run, live=True)

@@ -7,6 +7,7 @@ import asyncio
 import sys
 from typing import TextIO
 
+from gitops_tui.cli.commands import summary
 from gitops_tui.cli.common import CliError, Command, bad_rows, open_store, warn_bad_rows, with_store_overrides
 from gitops_tui.domain.textsafe import clean
 from gitops_tui.config import Config
@@ -54,4 +55,4 @@ def run(args: argparse.Namespace, config: Config) -> int:
     return 1 if bad else 0
 
 
-COMMAND = Command("export", "export every entity in scope as JSON Lines", _arguments, run)
+COMMAND = Command("export", summary("export"), _arguments, run)

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from gitops_tui.cli.commands import summary
 from gitops_tui.cli.common import CliError, Command, warn_bad_rows, with_store_overrides
 from gitops_tui.config import Config, parse_duration
 from gitops_tui.domain.timefmt import parse_iso, utcnow
@@ -163,7 +164,7 @@ def _dump(values: Iterable[Any], output: str) -> None:
     out.flush()
 
 
-COMMAND = Command("get", "print deployments, newest first (or --view rings|clusters)", _arguments, run)
+COMMAND = Command("get", summary("get"), _arguments, run)
 
 
 def _ring_order(config: Config) -> tuple[str, ...]:

@@ -9,6 +9,7 @@ import json
 import sys
 from pathlib import Path
 
+from gitops_tui.cli.commands import summary
 from gitops_tui.cli.common import CliError, Command, open_store, with_store_overrides
 from gitops_tui.config import Config
 from gitops_tui.domain.rows import Row
@@ -102,5 +103,5 @@ def _entity_lines(text: str, count: int, problems: list[tuple[int, str]]) -> lis
 
 
 COMMAND = Command(
-    "import", "import JSON Lines entities (or a Spektate {entries: [...]} file) into the store", _arguments, run
+    "import", summary("import"), _arguments, run
 )

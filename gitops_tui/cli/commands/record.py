@@ -16,6 +16,7 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
+from gitops_tui.cli.commands import summary
 from gitops_tui.cli.common import CliError, Command, open_store, with_store_overrides
 from gitops_tui.config import Config
 from gitops_tui.writer import NothingToUpdate, RecordError, StageRecord, record
@@ -125,5 +126,5 @@ def run(args: argparse.Namespace, config: Config) -> int:
 
 
 COMMAND = Command(
-    "record", "write one pipeline stage's telemetry (drop-in for `bedrock deployment create`)", _arguments, run
+    "record", summary("record"), _arguments, run
 )

@@ -9,6 +9,7 @@ import json
 import sys
 from typing import Any
 
+from gitops_tui.cli.commands import summary
 from gitops_tui.cli.common import CliError, Command, bad_rows, open_store, warn_bad_rows, with_store_overrides
 from gitops_tui.config import Config
 from gitops_tui.domain.textsafe import clean
@@ -85,5 +86,5 @@ def print_figures(figures: list[dict[str, Any]], out: Any) -> None:
     print_rows(table, out)
 
 
-COMMAND = Command("stats", "DORA figures, ring drift, stuck deployments and ETAs per service and ring",
+COMMAND = Command("stats", summary("stats"),
                   _arguments, run)

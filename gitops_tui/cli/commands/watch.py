@@ -15,6 +15,7 @@ import asyncio
 import sys
 from pathlib import Path
 
+from gitops_tui.cli.commands import summary
 from gitops_tui.cli.common import CliError, Command
 from gitops_tui.config import Config
 from gitops_tui.domain.textsafe import clean
@@ -86,4 +87,4 @@ def run(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
-COMMAND = Command("watch", "open the live monitor on the configured store (the default command)", _arguments, run, live=True)
+COMMAND = Command("watch", summary("watch"), _arguments, run, live=True)
