@@ -19,8 +19,9 @@ from __future__ import annotations
 import fnmatch
 import re
 import shlex
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 from typing import TypeVar
 
@@ -196,6 +197,24 @@ class Query:
 
     def filter(self, deployments: Iterable[Deployment]) -> list[Deployment]:
         return [d for d in deployments if self.matches(d)]
+
+
+def selection(deployments: Iterable[Deployment], query: Query | None = None, since: datetime | None = None,
+              top: int | None = None) -> Iterator[Deployment]:
+    """What ``get`` prints, in the given order: the deployments ``query`` matches,
+    updated at or after ``since``, at most ``top`` of them."""
+    if top == 0:
+        return
+    count = 0
+    for d in deployments:
+        if query and not query.matches(d):
+            continue
+        if since is not None and (d.updated_at is None or d.updated_at < since):
+            continue
+        yield d
+        count += 1
+        if top is not None and count >= top:
+            return
 
 
 def _call(d: Deployment) -> Callable[[Callable[[Deployment], str | None]], str | None]:

@@ -25,7 +25,7 @@ import orjson
 
 from gitops_tui.domain import rules
 from gitops_tui.domain.model import Deployment
-from gitops_tui.domain.query import Query
+from gitops_tui.domain.query import Query, selection
 from gitops_tui.domain.timefmt import to_iso
 from gitops_tui.domain.vocab import (
     MANIFEST, PR_CLOSED, PR_STATE_ALIASES, RECORDED_TO_STATUS, STAGE_ID_COLUMN, STAGES, TERMINAL, UNKNOWN,
@@ -54,10 +54,7 @@ def selected_json(
     ``since``, at most ``top`` of them, in their order: ``reference(d, now)`` of each,
     read from the index's rows where ``deployments`` come from the index."""
     if not isinstance(deployments, Deployments):
-        chosen: Iterable[Deployment] = _plain_selected(deployments, query, since)
-        if top is not None:
-            chosen = islice(chosen, top)
-        return (reference(d, now) for d in chosen)
+        return (reference(d, now) for d in selection(deployments, query, since, top))
     records: Iterable[Record] = deployments.records
     if query:
         records = apply_query(query, list(records))
@@ -66,15 +63,6 @@ def selected_json(
     if top is not None:
         records = islice(records, top)
     return _objects(records, now, reference)
-
-
-def _plain_selected(deployments: Iterable[Deployment], query: Query | None, since: datetime | None) -> Iterator[Deployment]:
-    for d in deployments:
-        if query and not query.matches(d):
-            continue
-        if since is not None and (d.updated_at is None or d.updated_at < since):
-            continue
-        yield d
 
 
 def _since(records: Iterable[Record], since: datetime) -> Iterator[Record]:

@@ -65,9 +65,7 @@ def _since(value: str | None, now: datetime) -> datetime | None:
 def query_of(args: argparse.Namespace) -> Query:
     """The filter ``--service``/``--ring``/``--author``/``--status``/``--filter`` make;
     a status no deployment can have is a usage error (exit 2) naming the valid ones."""
-    from gitops_tui.domain.query import Query, value_matches
-
-    from gitops_tui.domain.query import STUCK
+    from gitops_tui.domain.query import STUCK, Query, value_matches
 
     status = args.status.strip().lower() if args.status else None
     if status is not None and status not in STATUSES and status not in STATUS_SYNONYMS and status != STUCK:
@@ -86,20 +84,10 @@ def query_of(args: argparse.Namespace) -> Query:
 def selected(deployments: Iterable[Deployment], args: argparse.Namespace, now: datetime,
              query: Query | None = None) -> Iterator[Deployment]:
     """The deployments `get` prints, one at a time: filtered, newest first, at most --top."""
+    from gitops_tui.domain.query import selection
+
     query = query_of(args) if query is None else query
-    since = _since(args.since, now)
-    if args.top == 0:
-        return
-    count = 0
-    for d in deployments:
-        if query and not query.matches(d):
-            continue
-        if since is not None and (d.updated_at is None or d.updated_at < since):
-            continue
-        yield d
-        count += 1
-        if args.top is not None and count >= args.top:
-            return
+    yield from selection(deployments, query, _since(args.since, now), args.top)
 
 
 def select(deployments: Iterable[Deployment], args: argparse.Namespace, now: datetime) -> list[Deployment]:
