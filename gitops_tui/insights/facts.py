@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from gitops_tui.domain.model import Deployment
-from gitops_tui.domain.vocab import CANCELED, IMAGE, SUCCEEDED
-from gitops_tui.insights.hops import failed, hop_durations
+from gitops_tui.domain.vocab import IMAGE, SUCCEEDED
+from gitops_tui.insights.hops import canceled, failed, hop_durations
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,11 +46,12 @@ def build_start(d: Deployment) -> datetime | None:
     return image.started_at if image is not None and image.started_at else d.started_at
 
 
-def lead_time(d: Deployment) -> float | None:
-    """Image build start to reaching the ring (the journey's finish), for a succeeded one."""
+def lead_time(d: Deployment, start: datetime | None = None) -> float | None:
+    """Image build start (``start``, if known already) to reaching the ring (the
+    journey's finish), for a succeeded one."""
     if d.status != SUCCEEDED or d.finished_at is None:
         return None
-    start = build_start(d)
+    start = start or build_start(d)
     if start is None or d.finished_at < start:
         return None
     return (d.finished_at - start).total_seconds()
@@ -61,11 +62,8 @@ def fact_of(d: Deployment | Fact) -> Fact:
     if d.__class__ is Fact:
         return d  # type: ignore[return-value]
     bad = failed(d)  # type: ignore[arg-type]
-    out = bad or d.status == CANCELED or any(s.status == CANCELED for s in d.stages)  # (hops.excluded)
+    out = bad or canceled(d)  # (hops.excluded, failed() asked once)
     start = build_start(d)  # type: ignore[arg-type]
-    end = d.finished_at
-    lead = (end - start).total_seconds() if (
-        d.status == SUCCEEDED and end is not None and start is not None and end >= start) else None
-    return Fact(d.id, d.partition, d.service, d.ring, d.status, d.updated_at, end, d.pushed_at, start,
-                d.image_tag, d.manifest_commit, bad, out, lead,
+    return Fact(d.id, d.partition, d.service, d.ring, d.status, d.updated_at, d.finished_at, d.pushed_at, start,
+                d.image_tag, d.manifest_commit, bad, out, lead_time(d, start),  # type: ignore[arg-type]
                 () if out else tuple(hop_durations(d).items()))  # type: ignore[arg-type]

@@ -50,9 +50,14 @@ def failed(d: Deployment) -> bool:
     return d.status == FAILED or any(s.status == FAILED for s in d.stages)
 
 
+def canceled(d: Deployment) -> bool:
+    """A deployment that was canceled: its status, or any of its stages."""
+    return d.status == CANCELED or any(s.status == CANCELED for s in d.stages)
+
+
 def excluded(d: Deployment) -> bool:
     """Left out of the duration model: failed or canceled, anywhere."""
-    return failed(d) or d.status == CANCELED or any(s.status == CANCELED for s in d.stages)
+    return failed(d) or canceled(d)
 
 
 def _span(start: datetime | None, end: datetime | None) -> float | None:
