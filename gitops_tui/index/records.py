@@ -103,14 +103,19 @@ _US = timedelta(microseconds=1)
 _fromiso = datetime.fromisoformat
 
 
+def micros(at: datetime) -> int:
+    """An aware time as µs since the epoch, exact: ints compare as the times do."""
+    return (at - EPOCH) // _US
+
+
 def instant(iso: str) -> int | None:
     """A time string of ours (canonical ISO; ``to_iso`` writes years before 1000 short)
-    as µs since the epoch, exact, so ints compare as the times do; None if no time."""
+    as :func:`micros`; None if no time."""
     try:
-        return (_fromiso(iso) - EPOCH) // _US
+        return micros(_fromiso(iso))
     except (ValueError, TypeError):
         try:
-            return (_fromiso(iso.zfill(27)) - EPOCH) // _US
+            return micros(_fromiso(iso.zfill(27)))
         except (ValueError, TypeError):
             return None
 

@@ -125,7 +125,7 @@ class ClusterSyncing:
             commit = manifest_of(d)
             if not commit:
                 continue
-            pushed = d.pushed_us
+            pushed = d.pushed_us  # (_manifest_time, its common case inlined: once per deployment)
             if pushed is None:
                 pushed = _manifest_time(d)
             fast, earliest, everywhere, synced = plan
