@@ -72,7 +72,7 @@ class RowPainter:
         # Only the cells of one clock second: older ones are never read again, and
         # kept they held ~2 KB a deployment (with the entry) for every row a live
         # table ever showed (issue 12's soak: 8 MB in 30 min before a bound cleared them).
-        self._cells: dict[int, tuple[Deployment, datetime, dict[str, str]]] = {}
+        self._cells: dict[int, tuple[Deployment, dict[str, str]]] = {}
         self._cells_now: datetime | None = None
         self._strips: dict[tuple[int, bool], tuple[Deployment, Strip]] = {}
         # Cells drawn over present.cells' (the ETA and the stuck mark of in-flight rows).
@@ -101,13 +101,13 @@ class RowPainter:
             self._cells_now = now
         found = self._cells.get(id(entry))
         if found is not None and found[0] is entry:
-            return found[2]
+            return found[1]
         if len(self._cells) > MAX_CELLS:  # (a frozen clock: tests, a paused age)
             self._cells.clear()
         values = cells(entry, now)
         if self.extra is not None:
             values.update(self.extra(entry, now))
-        self._cells[id(entry)] = (entry, now, values)
+        self._cells[id(entry)] = (entry, values)
         return values
 
     def relayout(self, frame: Frame, columns: tuple[str, ...], sorted_on: str,
