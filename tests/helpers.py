@@ -49,3 +49,16 @@ def sqlite_config(tmp_path: Path, partition: str | None = "hello", name: str = "
         lines.append(f"  partition: {partition}")
     cfg.write_text("\n".join(lines) + "\n")
     return cfg
+
+
+def record_ok(cfg: Path, *flags: str) -> None:
+    """``gitops-tui record -q FLAGS`` on the config ``cfg``, which must succeed."""
+    result = run_cli("--config", str(cfg), "record", "-q", *flags)
+    assert result.returncode == 0, result.stderr
+
+
+def get_json(cfg: Path, *args: str) -> Any:
+    """What ``gitops-tui get --output json ARGS`` prints on ``cfg`` (it must succeed)."""
+    result = run_cli("--config", str(cfg), "get", "--output", "json", *args)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)

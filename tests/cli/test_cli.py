@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from helpers import SPEKTATE, run_cli, sqlite_config
+from helpers import SPEKTATE, get_json, run_cli, sqlite_config
 
 JSON_KEYS = ["id", "partition", "service", "ring", "status", "author", "commit", "image_tag", "pr",
              "pr_state", "merged_by", "hld_commit", "manifest_commit", "synced_clusters",
@@ -21,12 +21,6 @@ def fixture_store(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "imported 92 entities" in result.stdout
     return cfg
-
-
-def get_json(cfg, *args):
-    result = run_cli("--config", str(cfg), "get", "--output", "json", *args)
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
 
 
 def test_get_json_shape(fixture_store):

@@ -4,19 +4,13 @@ insights' stuck deployments (an image build far past its p95, a PR open past
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from helpers import run_cli, sqlite_config
-
-
-def _rec(cfg, *flags):
-    result = run_cli("--config", str(cfg), "record", "-q", *flags)
-    assert result.returncode == 0, result.stderr
+from helpers import get_json, record_ok, run_cli, sqlite_config
 
 
 @pytest.fixture(scope="module")
@@ -32,26 +26,20 @@ def store(tmp_path_factory):
     for n in range(6):  # six image builds of 10 minutes: p95 10m over 6 runs
         at = base + timedelta(hours=n)
         image = ("--p1", str(10 + n), "--image-tag", f"svc-{n}", "--commit-id", f"c{n}", "--service", "svc")
-        _rec(cfg, *image, "--status", "started", "--started-at", iso(at))
-        _rec(cfg, *image, "--status", "succeeded", "--finished-at", iso(at + timedelta(minutes=10)))
+        record_ok(cfg, *image, "--status", "started", "--started-at", iso(at))
+        record_ok(cfg, *image, "--status", "succeeded", "--finished-at", iso(at + timedelta(minutes=10)))
     slow = ("--p1", "90", "--image-tag", "svc-90", "--commit-id", "c90", "--service", "svc")
-    _rec(cfg, *slow, "--status", "started", "--started-at", iso(now - timedelta(minutes=41)))
+    record_ok(cfg, *slow, "--status", "started", "--started-at", iso(now - timedelta(minutes=41)))
     fresh = ("--p1", "91", "--image-tag", "svc-91", "--commit-id", "c91", "--service", "svc")
-    _rec(cfg, *fresh, "--status", "started", "--started-at", iso(now - timedelta(minutes=2)))
+    record_ok(cfg, *fresh, "--status", "started", "--started-at", iso(now - timedelta(minutes=2)))
     # A PR open for 3 hours, the limit 1 hour.
     pr = ("--p1", "92", "--image-tag", "svc-92", "--commit-id", "c92", "--service", "svc")
-    _rec(cfg, *pr, "--status", "started", "--started-at", iso(now - timedelta(hours=3, minutes=20)))
-    _rec(cfg, *pr, "--status", "succeeded", "--finished-at", iso(now - timedelta(hours=3, minutes=12)))
-    _rec(cfg, "--p2", "292", "--image-tag", "svc-92", "--env", "dev", "--hld-commit-id", "h92", "--pr", "7",
+    record_ok(cfg, *pr, "--status", "started", "--started-at", iso(now - timedelta(hours=3, minutes=20)))
+    record_ok(cfg, *pr, "--status", "succeeded", "--finished-at", iso(now - timedelta(hours=3, minutes=12)))
+    record_ok(cfg, "--p2", "292", "--image-tag", "svc-92", "--env", "dev", "--hld-commit-id", "h92", "--pr", "7",
          "--status", "succeeded", "--started-at", iso(now - timedelta(hours=3, minutes=12)),
          "--finished-at", iso(now - timedelta(hours=3, minutes=10)))
     return cfg
-
-
-def get_json(cfg, *args):
-    result = run_cli("--config", str(cfg), "get", "-o", "json", *args)
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
 
 
 def tags(found):

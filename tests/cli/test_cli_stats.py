@@ -8,15 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from helpers import run_cli, sqlite_config
+from helpers import record_ok, run_cli, sqlite_config
 
 KEYS = ["service", "ring", "deployments", "deploys_per_day", "lead_time_median_s", "lead_time_p90_s",
         "change_failure_rate", "time_to_restore_median_s", "stuck", "eta"]
-
-
-def _rec(cfg, *flags):
-    result = run_cli("--config", str(cfg), "record", "-q", *flags)
-    assert result.returncode == 0, result.stderr
 
 
 @pytest.fixture(scope="module")
@@ -31,16 +26,16 @@ def store(tmp_path_factory):
         b, r, m = str(10 + n), str(20 + n), str(30 + n)
         tag = f"svc-{n}"
         image = ("--p1", b, "--image-tag", tag, "--commit-id", f"c{n}", "--service", "svc")
-        _rec(cfg, *image, "--status", "started", "--started-at", iso(at))
-        _rec(cfg, *image, "--status", "succeeded", "--finished-at", iso(at + 10))
-        _rec(cfg, "--p2", r, "--image-tag", tag, "--env", ring, "--hld-commit-id", f"h{n}",
+        record_ok(cfg, *image, "--status", "started", "--started-at", iso(at))
+        record_ok(cfg, *image, "--status", "succeeded", "--finished-at", iso(at + 10))
+        record_ok(cfg, "--p2", r, "--image-tag", tag, "--env", ring, "--hld-commit-id", f"h{n}",
              "--status", "succeeded", "--started-at", iso(at + 10), "--finished-at", iso(at + 12))
-        _rec(cfg, "--p3", m, "--hld-commit-id", f"h{n}", "--manifest-commit-id", f"m{n}",
+        record_ok(cfg, "--p3", m, "--hld-commit-id", f"h{n}", "--manifest-commit-id", f"m{n}",
              "--status", "succeeded", "--started-at", iso(at + 40), "--finished-at", iso(at + 45))
     # east applied m1 (dev's second) 5 minutes after its push, west 20 minutes after.
-    _rec(cfg, "--cluster", "east", "--manifest-commit-id", "m1", "--synced-at", iso(600 + 50))
-    _rec(cfg, "--cluster", "west", "--manifest-commit-id", "m1", "--synced-at", iso(600 + 65))
-    _rec(cfg, "--p1", "99", "--image-tag", "svc-9", "--commit-id", "c9", "--service", "svc", "--status", "started",
+    record_ok(cfg, "--cluster", "east", "--manifest-commit-id", "m1", "--synced-at", iso(600 + 50))
+    record_ok(cfg, "--cluster", "west", "--manifest-commit-id", "m1", "--synced-at", iso(600 + 65))
+    record_ok(cfg, "--p1", "99", "--image-tag", "svc-9", "--commit-id", "c9", "--service", "svc", "--status", "started",
          "--started-at", iso(2000))
     return cfg
 

@@ -4,21 +4,16 @@ cluster sync)."""
 
 from __future__ import annotations
 
-import json
 
 import pytest
 
-from helpers import SPEKTATE, run_cli, sqlite_config
+from helpers import SPEKTATE, get_json, run_cli, sqlite_config
 
 
 def get(cfg, *args):
     result = run_cli("--config", str(cfg), "get", *args)
     assert result.returncode == 0, result.stderr
     return result
-
-
-def get_json(cfg, *args):
-    return json.loads(get(cfg, "--output", "json", *args).stdout)
 
 
 @pytest.fixture(scope="module")

@@ -29,9 +29,14 @@ def rows() -> list[dict]:
     return [_done(i) for i in range(6)] + [_done(10, "prod"), slow]
 
 
-async def test_status_stuck_and_the_journey_say_why() -> None:
+def app_on_rows():
+    """The app on :func:`rows` with the clock frozen at NOW."""
     clock = FrozenClock(NOW)
-    app = make_app(config_for(), monitor_for(FakeStore(rows(), clock=clock), clock), clock=clock)
+    return make_app(config_for(), monitor_for(FakeStore(rows(), clock=clock), clock), clock=clock)
+
+
+async def test_status_stuck_and_the_journey_say_why() -> None:
+    app = app_on_rows()
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_loaded(pilot)
         await pilot.press("slash", *"status:stuck", "enter")
@@ -48,8 +53,7 @@ async def test_status_stuck_and_the_journey_say_why() -> None:
 
 
 async def test_insights_view_at_80x24() -> None:
-    clock = FrozenClock(NOW)
-    app = make_app(config_for(), monitor_for(FakeStore(rows(), clock=clock), clock), clock=clock)
+    app = app_on_rows()
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_loaded(pilot)
         await pilot.press("colon", *"insights", "enter")
@@ -84,8 +88,7 @@ async def test_insights_view_shows_lead_time_to_each_cluster_sync() -> None:
 
 
 async def test_eta_column_and_stuck_mark_in_the_table() -> None:
-    clock = FrozenClock(NOW)
-    app = make_app(config_for(), monitor_for(FakeStore(rows(), clock=clock), clock), clock=clock)
+    app = app_on_rows()
     async with app.run_test(size=(220, 30)) as pilot:
         await wait_loaded(pilot)
         await wait_for(pilot, lambda: "! stuck" in screen_text(app), what="the stuck mark")
@@ -112,8 +115,7 @@ async def test_a_big_history_computes_insights_in_a_worker(monkeypatch) -> None:
     monkeypatch.setattr(insights_state, "BACKGROUND_ABOVE", 0)
     monkeypatch.setattr(insights_state, "STEP", 2)
     monkeypatch.setattr(insights_state, "_give_way", held)
-    clock = FrozenClock(NOW)
-    app = make_app(config_for(), monitor_for(FakeStore(rows(), clock=clock), clock), clock=clock)
+    app = app_on_rows()
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_loaded(pilot)
         await pilot.press("colon", *"insights", "enter")
