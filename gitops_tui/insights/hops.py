@@ -196,10 +196,8 @@ class HopModel:
         self._unsorted = False
 
     def _settle(self) -> None:
-        if self._unsorted:
-            for values in self._samples.values():
-                values.sort()
-            self._unsorted = False
+        for _ in self.settle_steps():  # (all of it now: nothing to give way to)
+            pass
 
     def remove(self, key: tuple[str, str]) -> None:
         self._remove_many([key])
