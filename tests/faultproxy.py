@@ -2,7 +2,8 @@
 
 It runs its own event loop in a daemon thread, so a test's loop (and the code under
 test) sees it as a remote service would be: ``delay_s`` holds every chunk that long;
-``stall`` accepts connections and reads requests but forwards nothing until cleared.
+``stall`` accepts connections and reads requests but forwards nothing until cleared;
+``requests`` counts the HTTP requests that came in (a chunk that begins one).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import asyncio
 import threading
 
 from azurite import free_port
+
+_METHODS = {b"GET", b"POST", b"PUT", b"PATCH", b"DELETE", b"MERGE", b"HEAD"}
 
 
 class FaultProxy:
@@ -22,6 +25,7 @@ class FaultProxy:
         self.delay_s = 0.0
         self.stall = threading.Event()  # set: forward nothing
         self.connections = 0
+        self.requests = 0
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -43,12 +47,14 @@ class FaultProxy:
         except OSError:
             writer.close()
             return
-        await asyncio.gather(self._pipe(reader, up_writer), self._pipe(up_reader, writer),
+        await asyncio.gather(self._pipe(reader, up_writer, True), self._pipe(up_reader, writer),
                              return_exceptions=True)
 
-    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, upstream: bool = False) -> None:
         try:
             while chunk := await reader.read(65536):
+                if upstream and chunk[:8].split(b" ", 1)[0] in _METHODS:
+                    self.requests += 1
                 while self.stall.is_set():
                     await asyncio.sleep(0.02)
                 if self.delay_s:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -90,6 +90,11 @@ def selected(deployments: Iterable[Deployment], args: argparse.Namespace, now: d
     yield from selection(deployments, query, _since(args.since, now), args.top)
 
 
+def _filters(args: argparse.Namespace) -> bool:
+    """Whether any flag of :func:`query_of` was given."""
+    return any(getattr(args, name) for name in ("service", "ring", "author", "status", "filter"))
+
+
 def select(deployments: Iterable[Deployment], args: argparse.Namespace, now: datetime) -> list[Deployment]:
     """:func:`selected` as a list."""
     return list(selected(deployments, args, now))
@@ -97,19 +102,22 @@ def select(deployments: Iterable[Deployment], args: argparse.Namespace, now: dat
 
 def run(args: argparse.Namespace, config: Config) -> int:
     from gitops_tui.cli.load import load_snapshot
-    from gitops_tui.cli.stuck import with_stuck
 
     if args.top is not None and args.top < 0:
         raise CliError("--top must be 0 or more", 2)
     if args.output == "wide" and args.view != "deployments":
         raise CliError(f"--output wide is for --view deployments; use table or json with --view {args.view}", 2)
-    query = query_of(args)
+    # Without a filter the query's code loads while the store is read (selected below).
+    query = query_of(args) if _filters(args) else None
     now = utcnow()
     _since(args.since, now)  # (a bad --since is a usage error before the store is read)
     order = _ring_order(config) if args.view == "rings" else ()
     config = with_store_overrides(config, args)
-    snapshot, bad = load_snapshot(config, enrich=not args.no_enrich)
-    query = with_stuck(query, snapshot, config, now)
+    snapshot, bad = load_snapshot(config, enrich=not args.no_enrich, meanwhile=_output_modules(args))
+    if query is not None and query.asks_stuck:
+        from gitops_tui.cli.stuck import with_stuck
+
+        query = with_stuck(query, snapshot, config, now)
 
     def chosen() -> Iterator[Deployment]:
         return selected(snapshot.deployments, args, now, query)
@@ -142,6 +150,22 @@ def run(args: argparse.Namespace, config: Config) -> int:
         print_deployments(chosen(), now, wide=args.output == "wide", out=sys.stdout, width=width)
     warn_bad_rows(bad)  # (a view of the rest: still a success)
     return 0
+
+
+def _output_modules(args: argparse.Namespace) -> Callable[[], None]:
+    """Imports the output of ``args`` needs, to run while the store is read."""
+
+    def load() -> None:
+        if args.view != "deployments":
+            import gitops_tui.cli.views  # noqa: F401
+        elif args.output in ("json", "jsonl"):
+            import gitops_tui.cli.stream  # noqa: F401
+            import gitops_tui.index.jsonout  # noqa: F401
+            import gitops_tui.present  # noqa: F401
+        else:
+            import gitops_tui.cli.table  # noqa: F401
+
+    return load
 
 
 def _dump(values: Iterable[Any], output: str) -> None:

@@ -30,7 +30,6 @@ from gitops_tui.stores.azure.entities import (
     entity_to_versioned,
     row_to_entity,
 )
-from gitops_tui.stores.azure.bulk import upsert_all
 from gitops_tui.stores.azure.errors import ErrorMapper, is_table_missing
 from gitops_tui.stores.base import ConflictError, StoreError, Versioned
 
@@ -157,11 +156,14 @@ class AzureTableStore:
         page_size: int = 1000,
         select: list[str] | None = None,
         hook: Callable[[Any], None] | None = None,
+        ahead: bool = False,
     ) -> AsyncIterator[list[Any]]:
         """Pages of converted entities, to the last continuation token.
 
         Each page is fetched *and decoded* in a worker thread (the event loop stays free
-        for the UI) within its own deadline.
+        for the UI) within its own deadline. ``ahead`` (for callers that read to the
+        end): the next page is requested before this one is handed over, so the
+        caller's work on a page overlaps the service's on the next.
         """
         if self._client is None:
             self._connect()
@@ -178,14 +180,31 @@ class AzureTableStore:
             page = next(pages, None)
             return None if page is None else [convert(entity) for entity in page]
 
-        while True:
-            try:
-                page = await self._run(next_page)
-            except Exception as exc:
-                raise self._map_error(exc) from None
-            if page is None:
-                return
-            yield page
+        if not ahead:
+            while True:
+                try:
+                    page = await self._run(next_page)
+                except Exception as exc:
+                    raise self._map_error(exc) from None
+                if page is None:
+                    return
+                yield page
+        loop = asyncio.get_running_loop()
+        # Submitted at once, not as a task: a task would start only when the caller next
+        # awaits, after its work on the page, and so overlap nothing.
+        pending, asked = loop.run_in_executor(self._pool, next_page), loop.time()
+        try:
+            while True:
+                try:
+                    page = await asyncio.wait_for(pending, max(0.0, self.deadline_s - (loop.time() - asked)))
+                except Exception as exc:
+                    raise self._map_error(exc) from None
+                if page is None:
+                    return
+                pending, asked = loop.run_in_executor(self._pool, next_page), loop.time()
+                yield page
+        finally:
+            pending.cancel()  # (a caller that stopped early: the page in flight is dropped)
 
     async def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
         """One SDK call; SDK errors come out raw so callers can map the ones they expect."""
@@ -202,7 +221,7 @@ class AzureTableStore:
         ``first_page`` is not used: the service caps pages at 1,000 rows and the first
         one arrives in ~0.1 s anyway."""
         query, params = self._scope()
-        async for page in self._query(query, params, entity_to_row, page_size):
+        async for page in self._query(query, params, entity_to_row, page_size, ahead=True):
             if page:
                 yield page
 
@@ -254,7 +273,7 @@ class AzureTableStore:
                 dates.append(response.http_response.headers.get("Date", ""))
 
         fetched: list[tuple[Row, datetime | None, str]] = []
-        async for page in self._query(query, params, entity_to_change, 1000, None, hook):
+        async for page in self._query(query, params, entity_to_change, 1000, None, hook, ahead=True):
             fetched.extend(page)
         self.last_fetched = len(fetched)
         server_now = http_date(dates[0]) if dates else None
@@ -360,4 +379,6 @@ class AzureTableStore:
         service refuses costs no other row (see :mod:`.bulk`)."""
         submit = functools.partial(self._call, "submit_transaction")
         fatal = functools.partial(self._map_error, needs=("add", "update"))
+        from gitops_tui.stores.azure.bulk import upsert_all  # (a reader never loads it)
+
         return await upsert_all(rows, submit, self._errors, fatal, _WORKERS)
