@@ -11,7 +11,8 @@ user action and O(changed · log n) per incremental poll:
   journey keeps them (a new deployment goes after its equals, as ``JourneyIndex._put``
   does), so a full load takes the snapshot's order as it is, without sorting.
 - The entries are the snapshot's deployments themselves (whose ``hay`` holds every
-  searchable field, lower-cased), kept in a dict keyed by ``(partition, id)``.
+  searchable field, lower-cased), found by ``(partition, id)`` in the snapshot's own
+  ``by_key`` (the journey's dict: the table keeps no second one).
 - A filter that only narrows the previous one (a term typed further, a term added)
   filters the current ``view`` instead of ``base``; recent results are remembered
   (backspacing costs nothing) and a field value no deployment has (one typed halfway)
@@ -24,7 +25,7 @@ user action and O(changed · log n) per incremental poll:
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from gitops_tui.domain.model import ClusterSync, Deployment, Snapshot
 from gitops_tui.domain.overview import ClusterSummary, RingMatrix
@@ -59,7 +60,6 @@ class TableModel(ValueSets):
 
     def __init__(self) -> None:
         self.snapshot: Snapshot | None = None
-        self.entries: dict[Key, Record] = {}
         self.base: list[Record] = []
         self.view: list[Record] = []
         self.query = Query()
@@ -84,8 +84,7 @@ class TableModel(ValueSets):
 
     # -- reading -----------------------------------------------------------------------
 
-    def __len__(self) -> int:
-        """Rows shown (only the first ones found while a filter is not finished)."""
+    def __len__(self) -> int:  # (rows shown: the first found while a filter is unfinished)
         return len(self.view)
 
     @property
@@ -115,6 +114,14 @@ class TableModel(ValueSets):
         n = len(self.view)
         return [self.at(i) for i in range(max(0, start), min(n, stop))]
 
+    @property
+    def entries(self) -> Mapping[Key, Record]:
+        """The snapshot's records by key."""
+        snapshot = self.snapshot
+        if snapshot is None or not _records(snapshot):
+            return {}
+        return snapshot.deployments.by_key  # type: ignore[attr-defined]
+
     def get(self, key: Key) -> Deployment | None:
         found = self.entries.get(key)
         return to_plain(found) if found is not None else None
@@ -133,9 +140,7 @@ class TableModel(ValueSets):
 
     def row_of(self, key: Key | None) -> int | None:
         """The display row of a deployment, or None if it is not shown."""
-        if key is None:
-            return None
-        entry = self.entries.get(key)
+        entry = None if key is None else self.entries.get(key)
         if entry is None:
             return None
         i = self._position(self.view, entry)
@@ -147,8 +152,7 @@ class TableModel(ValueSets):
         return len(self.view) - 1 - i if self.descending else i
 
     def deployments(self) -> Deployments:
-        """The shown deployments in display order (every match: finishes a filter),
-        each built when read."""
+        """The shown deployments in display order (finishes a filter), each built when read."""
         return Deployments(self.records())
 
     def ring_matrix(self, order: Sequence[str] = ()) -> RingMatrix:
@@ -170,14 +174,12 @@ class TableModel(ValueSets):
     def load(self, snapshot: Snapshot) -> None:
         """Take a whole snapshot."""
         base = list(reversed(_records(snapshot)))  # the journey's order, ascending
-        entries = {d.key: d for d in base}
         if self.sort_column is not None:
             # Stable, on the journey's order: ties stay by last update, as the
             # full key (column, update) that bisect uses has them. Sorting on the
             # column alone compares single values: about twice as fast.
             base.sort(key=SORT_KEYS[self.sort_column])
         self.snapshot = snapshot
-        self.entries = entries
         self.base = base
         self._rest = None
         self._prime_pos = 0
@@ -208,7 +210,8 @@ class TableModel(ValueSets):
             self.load(snapshot)
             return True
         found: dict[Key, Record] = {}
-        wanted = set(changed)
+        now = snapshot.deployments.by_key  # type: ignore[attr-defined]
+        wanted = {key for key in changed if key in now}  # (deleted: not looked for)
         for d in _records(snapshot):  # changes are nearly always the newest rows
             key = d.key
             if key in wanted:
@@ -218,15 +221,15 @@ class TableModel(ValueSets):
                     break
         query = self.query
         self._memo.clear()
+        before = self.entries  # (still the previous snapshot's)
         for key in changed:
-            old = self.entries.pop(key, None)
+            old = before.get(key)
             if old is not None:
                 self._remove(self.base, old)
                 self._remove(self.view, old)
         # Oldest first, each after its equals: the order the journey put them in, so
         # ties (rows written in one batch share a timestamp) come out as in a reload.
-        for key, entry in reversed(found.items()):
-            self.entries[key] = entry
+        for entry in reversed(found.values()):
             # A new ring, service or author must be known before a filter asks for it.
             self._learn(entry)
             bisect.insort_right(self.base, entry, key=self._key)
@@ -351,8 +354,7 @@ class TableModel(ValueSets):
         return True
 
     def _impossible(self, query: Query) -> bool:
-        """Whether a positive service/ring/status/author term asks for a value no
-        deployment has."""
+        """Whether a positive service/ring/status/author term asks for a value nobody has."""
         for term in query.terms:
             if term.field in FAST_FIELDS and not term.negate and term.value != STUCK:
                 if not matching(self._distinct_values(term.field), term):
@@ -360,8 +362,7 @@ class TableModel(ValueSets):
         return False
 
     def _remember(self, text: str, view: list[Record]) -> None:
-        """Keep recent filter results (backspacing over a filter costs nothing), up to
-        about four views of everything."""
+        """Keep recent filter results, about four views' worth (backspacing is free)."""
         memo = self._memo
         memo[text] = list(view)
         while len(memo) > 1 and sum(map(len, memo.values())) > 4 * len(self.base) + 1000:
@@ -379,8 +380,7 @@ class TableModel(ValueSets):
             self._key = sort_key_for(column)
             if self.snapshot is not None:
                 # From the journey's own order (ties as it keeps them) …
-                entries = self.entries
-                self.base = [entries[d.key] for d in reversed(_records(self.snapshot))]
+                self.base = list(reversed(_records(self.snapshot)))
                 if column is not None:  # … a stable sort on the column alone
                     self.base.sort(key=SORT_KEYS[column])
             else:
@@ -389,6 +389,7 @@ class TableModel(ValueSets):
             self.view = apply_query(self.query, self.base) if self.query else list(self.base)
         self.descending = descending
         self.version += 1
+
 
 def _records(snapshot: Snapshot) -> tuple[Record, ...]:
     deployments = snapshot.deployments

@@ -160,6 +160,30 @@ def test_incremental_update_equals_full_rebuild(sort: str | None, text: str) -> 
     assert live.update(snap) is False  # the same snapshot again: nothing to do
 
 
+def test_the_table_finds_rows_in_the_snapshots_own_dict_which_no_later_poll_changes() -> None:
+    rows = synthetic_rows(300, seed=4)
+    journey, table = indexed(rows)
+    first = table.snapshot
+    assert table.entries is first.deployments.by_key is journey.deployments  # no second dict
+    published = dict(first.deployments.by_key)
+    moved = {**rows[10], "Timestamp": to_iso(T0 + timedelta(days=1)), "env": "prod"}
+    gone = (rows[20]["PartitionKey"], rows[20]["RowKey"])
+    fresh = {**rows[30], "RowKey": "brand-new", "p1": "99999", "imageTag": "img-fresh",
+             "Timestamp": to_iso(T0 + timedelta(days=1, seconds=1))}
+    keys = journey.apply([moved, fresh], deleted=[gone])
+    # What was published stays as it was: same keys, the very same records.
+    assert first.deployments.by_key.keys() == published.keys()
+    assert all(first.deployments.by_key[k] is r for k, r in published.items())
+    snap = journey.snapshot(changed=keys)
+    assert table.update(snap)
+    assert table.entries is snap.deployments.by_key
+    assert set(table.entries) == {r.key for r in snap.deployments.records}
+    assert table.get(gone) is None and table.row_of(gone) is None
+    moved_key = (moved["PartitionKey"], moved["RowKey"])
+    assert table.get(moved_key).ring == "prod" and table.row_of(moved_key) == 1
+    assert table.row_of((fresh["PartitionKey"], "brand-new")) == 0
+
+
 def test_sorting_orders_and_directions(snapshot) -> None:
     _, snap = snapshot
     index = TableModel()
