@@ -2,9 +2,9 @@
 
 The same rules as :func:`gitops_tui.domain.rules.deployment_of` (status, times,
 manual edits, duplicate groups), on a row's projection: the overall status is
-memoised on the few stage-status combinations there are, times stay canonical ISO
-strings (they sort as times do), and repeated services, rings, authors and partitions
-share one string each.
+memoised on the few stage-status combinations there are, times are compared as
+canonical ISO strings (they sort as times do) and the ones kept held as µs, and
+repeated services, rings, authors and partitions share one string each.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from gitops_tui.domain import rules
 from gitops_tui.domain.rows import Row
 from gitops_tui.domain.timefmt import EPOCH, parse_iso, to_iso
 from gitops_tui.domain.vocab import PR_CLOSED, PR_STATE_ALIASES, RECORDED_TO_STATUS, UNKNOWN
-from gitops_tui.index.records import HAYSTACK_FIELDS, SEP, Record, RowRecord, haystack, instant, micros
+from gitops_tui.index.records import HAYSTACK_FIELDS, NO_TIME, SEP, Record, RowRecord, haystack, instant, micros
 from gitops_tui.stores.projection import PROJECTED_COLUMNS, PROJECTION_VERSION
 
 Group = str  # a duplicate group (``rules.duplicate_group`` as one string)
@@ -99,7 +99,7 @@ def from_projection(values: Sequence[str], src: object, i: int = 0) -> Record:
 
     The hot path of every full load, so it is straight-line code: the overall status is
     memoised on the few stage-status combinations there are, and times are compared as
-    canonical ISO strings (they sort as times do) and parsed only when asked for.
+    canonical ISO strings (they sort as times do); only the two kept are parsed.
     """
     (
         _, p1, p2, p3, s1, s2, s3, pr_state, original, stamp, b1, b2, b3, e1, e2, e3,
@@ -128,6 +128,11 @@ def from_projection(values: Sequence[str], src: object, i: int = 0) -> Record:
             latest = _time_of(e3, b3, e2, b2, e1, b1)
         if latest and (not updated or latest > updated):
             updated = latest
+    try:  # (as in instant, inlined: the hot path)
+        updated_us = (_fromiso(updated) - EPOCH) // _US
+    except (ValueError, TypeError):  # no time, or a year before 1000 (written short)
+        found = instant(updated) if updated else None
+        updated_us = NO_TIME if found is None else found
     if not e3:
         pushed = None
     elif len(e3) != 27 or e3[26] != "Z":
@@ -150,7 +155,7 @@ def from_projection(values: Sequence[str], src: object, i: int = 0) -> Record:
     if src.__class__ is dict:  # a plain row: its haystack is built when first searched
         return RowRecord(
             src, i, (partition, key), service or None, ring or None, status, state, manual,
-            updated, pushed, author or None, None, (), (), group,
+            updated_us, pushed, author or None, None, (), (), group,
         )
     hay = haystack(
         manifest, p1, tag, pr, merged, p3, key, partition, service, ring,
@@ -159,7 +164,7 @@ def from_projection(values: Sequence[str], src: object, i: int = 0) -> Record:
     )
     return Record(
         src, i, (partition, key), service or None, ring or None, status, state, manual,
-        updated,  # never None: it is the sort key
+        updated_us,  # never None: it is the sort key
         pushed, author or None, hay, (), (), group,
     )
 

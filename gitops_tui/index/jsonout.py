@@ -17,7 +17,7 @@ The layers above (``present``) own the reference, so it is passed in.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from itertools import islice, repeat
 from typing import Any
 
@@ -26,13 +26,12 @@ import orjson
 from gitops_tui.domain import rules
 from gitops_tui.domain.model import Deployment
 from gitops_tui.domain.query import Query, selection
-from gitops_tui.domain.timefmt import to_iso
 from gitops_tui.domain.vocab import (
     MANIFEST, PR_CLOSED, PR_STATE_ALIASES, RECORDED_TO_STATUS, STAGE_ID_COLUMN, STAGES, TERMINAL, UNKNOWN,
 )
 from gitops_tui.index.blocks import RowBlock
 from gitops_tui.index.matching import apply_query
-from gitops_tui.index.records import Deployments, Record, to_plain
+from gitops_tui.index.records import NO_TIME, Deployments, Record, micros, to_plain
 
 Reference = Callable[[Deployment, datetime], dict[str, Any]]
 _fromiso = datetime.fromisoformat
@@ -66,14 +65,13 @@ def selected_json(
 
 
 def _since(records: Iterable[Record], since: datetime) -> Iterator[Record]:
-    """As the reference's ``d.updated_at >= since``: canonical strings compare as the
-    times do; anything else is compared as the plain deployment's time."""
-    bound = to_iso(since)
-    canonical = len(bound) == 27
+    """As the reference's ``d.updated_at >= since``: a record keeps that time in µs; one
+    with none is asked of its plain deployment."""
+    bound = micros(since if since.tzinfo else since.replace(tzinfo=UTC))
     for r in records:
-        updated = r.updated_iso
-        if canonical and len(updated) == 27 and updated[26] == "Z":
-            if updated >= bound:
+        us = r.updated_us
+        if us != NO_TIME:
+            if us >= bound:
                 yield r
             continue
         at = to_plain(r).updated_at

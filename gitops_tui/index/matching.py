@@ -8,6 +8,7 @@ term's value test is the domain's own :func:`~gitops_tui.domain.query.value_matc
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from operator import attrgetter
 
 from gitops_tui.domain.query import STUCK, Query, Term, value_matches
 from gitops_tui.domain.vocab import IN_PROGRESS, STATUS_RANK, WAITING
@@ -79,11 +80,10 @@ def sort_key_for(column: str | None) -> Callable[[Record], object]:
     if column is None or column == "updated":
         return by_update
     inner = SORT_KEYS[column]
-    return lambda e: (inner(e), e.updated_iso or "")
+    return lambda e: (inner(e), e.updated_us)
 
 
-def by_update(e: Record) -> str:
-    return e.updated_iso or ""
+by_update = attrgetter("updated_us")  # the default order: by last update
 
 
 # -- filtering -------------------------------------------------------------------------

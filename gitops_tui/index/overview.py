@@ -25,16 +25,16 @@ def ring_matrix(records: Sequence[Record], order: Sequence[str] = ()) -> overvie
         service, ring = r.service, r.ring
         if not service or not ring:
             continue
-        slot, rank = (service, ring), (r.updated_iso, r.key)
+        slot, rank = (service, ring), (r.updated_us, r.key)
         found = latest.get(slot)
-        if found is None or rank > (found.updated_iso, found.key):
+        if found is None or rank > (found.updated_us, found.key):
             latest[slot] = r
         if r.status == SUCCEEDED:
             found = running.get(slot)
-            if found is None or rank > (found.updated_iso, found.key):
+            if found is None or rank > (found.updated_us, found.key):
                 running[slot] = r
         found = earliest.get(ring)
-        if found is None or r.updated_iso < found.updated_iso:
+        if found is None or r.updated_us < found.updated_us:
             earliest[ring] = r
     wanted = {id(r) for group in (latest, running, earliest) for r in group.values()}
     return overview.ring_matrix((to_plain(r) for r in records if id(r) in wanted), order)
@@ -69,5 +69,5 @@ def _running(live: list[Record]) -> list[Deployment]:
     return overview.newest_per_slot(map(to_plain, overview.best_per_slot(live, _rank)))
 
 
-def _rank(r: Record) -> tuple[str, tuple[str, str]]:
-    return (r.updated_iso, r.key)
+def _rank(r: Record) -> tuple[int, tuple[str, str]]:
+    return (r.updated_us, r.key)

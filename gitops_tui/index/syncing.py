@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from gitops_tui.domain.model import ClusterSync
 from gitops_tui.domain.timefmt import to_iso
-from gitops_tui.index.records import _HAYSTACK_SLOT, Record, instant, manifest_of
+from gitops_tui.index.records import _HAYSTACK_SLOT, NO_TIME, Record, instant, manifest_of
 
 Key = tuple[str, str]
 CommitKey = tuple[str, str]  # (partition, first seven characters of a manifest commit)
@@ -47,8 +47,8 @@ def synced_clusters(record: Record, synced: list[Horizon]) -> tuple[str, ...]:
 def _manifest_time(record: Record) -> int | None:
     """``rules.push_time`` in µs since the epoch (None when the row holds no time)."""
     pushed = record.pushed_us
-    if pushed is None and record.updated_iso:
-        return instant(record.updated_iso)
+    if pushed is None and record.updated_us != NO_TIME:
+        return record.updated_us
     return pushed
 
 

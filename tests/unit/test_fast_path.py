@@ -351,3 +351,18 @@ def test_sync_facts_on_a_load_and_after_it_equal_the_reference(data) -> None:
         model.set_query(text)
         expected = sorted(d.key for d in Query.parse(text).filter(reference[0]))
         assert sorted(d.key for d in model.deployments()) == expected
+
+
+def test_the_order_is_by_time_even_for_years_written_short_and_other_offsets() -> None:
+    """The index orders by the instant (µs), not by a time's text: ``to_iso`` writes a
+    year before 1000 short ("999-…"), which sorted above 2019 as a string. (No time
+    goes last, as ``assert_same_set`` has it; the reference counts it as 1970.)"""
+    spelled = {"old": "0999-06-01T00:00:00Z", "new": "2019-10-24T21:28:43.902000Z",
+               "offset": "2019-10-24T23:28:44+02:00", "none": "n/a"}
+    rows = [{"PartitionKey": "p", "RowKey": k, "Timestamp": v, "p1": str(i), "imageTag": f"t{i}"}
+            for i, (k, v) in enumerate(spelled.items())]
+    reference, _ = rules.build(rows)
+    for index in (compact_load(rows), compact_load(rows[::-1])):
+        got = list(index.snapshot().deployments)
+        assert [d.id for d in got] == ["offset", "new", "old", "none"]
+        assert by_key(got) == by_key(reference)
