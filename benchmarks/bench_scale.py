@@ -1,7 +1,7 @@
 """Scale figures for scripts and pipelines (issue 13): prints; asserts nothing.
 
     .venv/bin/python benchmarks/bench_scale.py [--sizes 10k,100k,300k,1m] [--cache DIR]
-                                               [--repo PATH] [--repeat 1]
+                                               [--repo PATH] [--skip get,tui,pty,record]
 
 For each size, an embedded (SQLite) store of generated rows (``bench_core.rows``: every
 stage, people, PR) is made once and cached under ``--cache`` (default
@@ -12,6 +12,8 @@ stage, people, PR) is made once and cached under ``--cache`` (default
   wall time and the process's peak RSS;
 * the monitor's headless full load (what the TUI runs): time and RSS after it, and
   filter times on the loaded table (first screen and complete);
+* the real app in tmux at 80×24 (``pty``; skipped without tmux): seconds from launch to
+  the first deployment row drawn and to the status bar's "n/n deployments", and RSS then;
 * the growth ratio per 10× of each figure (1.0 per 10× would be flat, 10 linear);
 * ``record`` per call: wall and CPU (user+sys) of one process writing one stage.
 
@@ -25,6 +27,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -121,6 +124,43 @@ def tui_child(cfg: str) -> None:
                       "filters": filters}))
 
 
+def in_tmux(repo: Path, cfg: Path, n: int) -> tuple[float, float, float]:
+    """(s to the first deployment row, s to "n/n deployments", RSS MB then) of the real
+    app launched in a detached tmux session at 80x24."""
+    tmux = ["tmux", "-L", f"bench-scale-{os.getpid()}-{n}"]  # (a server of its own)
+    session = "bench"
+    env = f"PYTHONPATH={repo} PYTHONDONTWRITEBYTECODE= "
+    command = f"{env}{sys.executable} -m gitops_tui --config {cfg} watch"
+    started = time.perf_counter()
+    subprocess.run([*tmux, "new-session", "-d", "-s", session, "-x", "80", "-y", "24", command], check=True)
+    first = loaded = 0.0
+    try:
+        while time.perf_counter() - started < 120:
+            screen = subprocess.run([*tmux, "capture-pane", "-p", "-t", session], capture_output=True,
+                                    text=True).stdout
+            now = time.perf_counter() - started
+            if not first and any(w in screen for w in ("Succeeded", "Failed", "Running", "Waiting")):
+                first = now
+            if f"{n:,}/{n:,} deployments" in screen:
+                loaded = now
+                break
+            time.sleep(0.05)
+        pid = subprocess.run([*tmux, "list-panes", "-t", session, "-F", "#{pane_pid}"], capture_output=True,
+                             text=True).stdout.split()[0]
+        rss = _rss_mb(pid)
+    finally:
+        subprocess.run([*tmux, "kill-server"], capture_output=True)
+    return first or float("nan"), loaded or float("nan"), rss  # (nan: not seen in 120 s)
+
+
+def _rss_mb(pid: str) -> float:
+    """RSS of the pane's process, or of its child when the pane runs a shell."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    kids = children.read_text().split() if children.exists() else []
+    status = Path(f"/proc/{kids[0] if kids else pid}/status").read_text()
+    return next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS")) / 1024
+
+
 def record_per_call(repo: Path, cache: Path, calls: int = 5) -> tuple[float, float]:
     """Median (wall, CPU) of one ``record`` process on a small SQLite store."""
     cfg = cache / "record.yaml"
@@ -140,7 +180,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="10k,100k,300k,1m", help="comma-separated, of " + ", ".join(SIZES))
     parser.add_argument("--cache", help="where the seeded stores are kept")
     parser.add_argument("--repo", default=str(ROOT), help="the checkout whose code is measured")
-    parser.add_argument("--skip", default="", help="comma-separated parts to skip: get,tui,record")
+    parser.add_argument("--skip", default="", help="comma-separated parts to skip: get,tui,pty,record")
     parser.add_argument("--child", nargs=2, metavar=("PART", "CONFIG"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -176,6 +216,11 @@ def main() -> None:
             for text, (first, whole) in tui["filters"].items():
                 row[f"filter {text!r} s"] = whole
                 print(f"{name:>5}  filter {text!r:<28} first {first * 1000:6.1f} ms  complete {whole * 1000:7.1f} ms")
+        if "pty" not in skip and shutil.which("tmux"):
+            first, loaded, rss = in_tmux(repo, cfg, n)
+            row["pty loaded s"], row["pty RSS MB"] = loaded, rss
+            print(f"{name:>5}  app in tmux 80x24: first row {first:5.2f} s  all {n:,} {loaded:6.2f} s"
+                  f"  RSS then {rss:6.0f} MB", flush=True)
         figures[name] = row
     names = [s for s in sizes]
     for low, high in zip(names, names[1:]):
