@@ -13,6 +13,7 @@ from typing import Any
 from gitops_tui.domain.timefmt import parse_iso
 
 Row = dict[str, Any]
+Key = tuple[str, str]  # (PartitionKey, RowKey): a row, and the deployment it stands for
 
 # The Bedrock columns, read and written exactly as `bedrock deployment create` does.
 BEDROCK_COLUMNS: tuple[str, ...] = (

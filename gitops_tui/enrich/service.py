@@ -9,14 +9,13 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from gitops_tui.domain.rows import Row
+from gitops_tui.domain.rows import Key, Row
 from gitops_tui.enrich.cache import Cache
 from gitops_tui.enrich.enricher import Enricher
 from gitops_tui.monitor import Monitor, Update
 from gitops_tui.provider_config import ProvidersConfig
 
 log = logging.getLogger(__name__)
-Key = tuple[str, str]
 
 
 class EnrichmentService:

@@ -13,12 +13,11 @@ from __future__ import annotations
 from collections.abc import Hashable
 
 from gitops_tui.domain import rules
-from gitops_tui.domain.rows import Row
+from gitops_tui.domain.rows import Key, Row
 from gitops_tui.index import building
 from gitops_tui.index.building import Group, duplicate_key, to_record
 from gitops_tui.index.records import Record
 
-Key = tuple[str, str]
 
 
 class DuplicateGroups:

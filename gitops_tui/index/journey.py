@@ -18,7 +18,7 @@ import orjson
 
 from gitops_tui.domain import rules
 from gitops_tui.domain.model import ClusterSync, Deployment, Snapshot
-from gitops_tui.domain.rows import CLUSTER_PARTITION_SUFFIX, CLUSTER_SYNC_KIND, Row, is_cluster_row, row_key
+from gitops_tui.domain.rows import CLUSTER_PARTITION_SUFFIX, CLUSTER_SYNC_KIND, Key, Row, is_cluster_row, row_key
 from gitops_tui.index.blocks import RowBlock, blocks_for, encode, seal_all
 from gitops_tui.stores.base import BLOCK_ROWS
 from gitops_tui.index.building import Group, duplicate_key, from_projection, to_record
@@ -27,7 +27,6 @@ from gitops_tui.index.records import SEP, Deployments, Record
 from gitops_tui.index.syncing import ClusterSyncing, CommitKey
 from gitops_tui.stores.projection import PROJECTION_VERSION
 
-Key = tuple[str, str]
 
 
 # Ascending key for *oldest*-first order; the index keeps it and reverses for views.

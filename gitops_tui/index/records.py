@@ -20,7 +20,7 @@ from typing import Any, overload
 
 from gitops_tui.domain import rules
 from gitops_tui.domain.model import Deployment
-from gitops_tui.domain.rows import Row
+from gitops_tui.domain.rows import Key, Row
 from gitops_tui.domain.timefmt import EPOCH, to_iso
 from gitops_tui.stores.projection import FIELD_SEP
 
@@ -34,7 +34,6 @@ HAYSTACK_FIELDS: tuple[str, ...] = (
     "manual", "p2", "clusters",
 )
 _AT: dict[str, int] = {name: i for i, name in enumerate(HAYSTACK_FIELDS)}
-Key = tuple[str, str]
 SEP = FIELD_SEP
 NO_TIME = -(1 << 62)  # a record's updated_us when it has no time: before any (year 1 is -6.2e16)
 

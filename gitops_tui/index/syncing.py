@@ -12,9 +12,9 @@ from collections.abc import Iterable
 
 from gitops_tui.domain.model import ClusterSync
 from gitops_tui.domain.timefmt import to_iso
+from gitops_tui.domain.rows import Key
 from gitops_tui.index.records import _HAYSTACK_SLOT, NO_TIME, Record, instant, manifest_of
 
-Key = tuple[str, str]
 CommitKey = tuple[str, str]  # (partition, first seven characters of a manifest commit)
 Horizon = tuple[ClusterSync, "int | None"]  # (µs since the epoch, as records keep push times)
 

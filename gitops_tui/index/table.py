@@ -31,13 +31,13 @@ from gitops_tui.domain.model import ClusterSync, Deployment, Snapshot
 from gitops_tui.domain.overview import ClusterSummary, RingMatrix
 from gitops_tui.index import overview as fast_overview
 from gitops_tui.domain.query import STUCK, Query
+from gitops_tui.domain.rows import Key
 from gitops_tui.index.matching import (
     FAST_FIELDS, SORT_KEYS, apply_query, matching, refines, sort_key_for,
 )
 from gitops_tui.index.records import Deployments, Record, to_plain
 from gitops_tui.index.values import ValueSets
 
-Key = tuple[str, str]
 
 # Above this many changed deployments a full rebuild is cheaper than bisecting each.
 _INCREMENTAL_LIMIT = 2000

@@ -16,6 +16,7 @@ from typing import Any
 
 from gitops_tui.domain.model import ClusterSync, Deployment
 from gitops_tui.domain.vocab import IN_PROGRESS, WAITING
+from gitops_tui.domain.rows import Key
 from gitops_tui.insights.dora import Dora, dora_of
 from gitops_tui.insights.drift import Drift, ring_drift
 from gitops_tui.insights.eta import Eta, eta_of
@@ -25,7 +26,6 @@ from gitops_tui.insights.settings import InsightSettings
 from gitops_tui.insights.stuck import stuck_reasons
 from gitops_tui.insights.syncs import SyncLog, commit_key, count
 
-Key = tuple[str, str]
 Cell = tuple[str, str]
 _STALE_S = 60.0  # cached figures older than this follow the sliding window again
 

@@ -31,14 +31,14 @@ from typing import Any
 import orjson
 
 from gitops_tui.config import StoreConfig
-from gitops_tui.domain.rows import Row, cluster_partition
+from gitops_tui.domain.rows import Key, Row, cluster_partition
 from gitops_tui.stores.projection import RECORD_SEP, projection
 from gitops_tui.domain.timefmt import parse_iso, to_iso, utcnow
 from gitops_tui.stores.sqlite_schema import add_projection, error_text, file_identity as _identity, has_table, json_path, table_sql
 from gitops_tui.stores.base import BLOCK_ROWS, BadRow, ConflictError, Page, StoreError, StoreReplaced, TableMissingError, Versioned
 from gitops_tui.stores.bulk import Refused, write_batches
 from gitops_tui.stores.thread import OneThread
-from gitops_tui.stores.sqlite_rows import Key, block_by_rows, missing_keys, entities_only, entities_page, entity_of, fill_projections
+from gitops_tui.stores.sqlite_rows import block_by_rows, missing_keys, entities_only, entities_page, entity_of, fill_projections
 
 _COLUMN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,254}")
 # The key columns, and what a read of documents selects (see ``stores.sqlite_rows``).

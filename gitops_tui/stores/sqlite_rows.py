@@ -18,11 +18,10 @@ import sqlite3
 from collections.abc import Sequence
 import orjson
 
-from gitops_tui.domain.rows import Row
+from gitops_tui.domain.rows import Key, Row
 from gitops_tui.stores.base import BadRow, Page
 from gitops_tui.stores.projection import PROJECTION_VERSION, FIELD_SEP, RECORD_SEP, projection
 
-Key = tuple[str, str]
 _JSON_KINDS = {type(None): "null", list: "list", str: "string", int: "number", float: "number", bool: "boolean"}
 _VERSION = PROJECTION_VERSION + FIELD_SEP
 _RS = RECORD_SEP.encode()

@@ -15,12 +15,11 @@ from datetime import datetime
 
 from gitops_tui.domain import rules
 from gitops_tui.domain.model import Deployment
-from gitops_tui.domain.rows import Row
+from gitops_tui.domain.rows import Key, Row
 from gitops_tui.domain.timefmt import EPOCH, to_iso, utcnow
 from gitops_tui.domain.vocab import MANIFEST, ROLLOUT_PARTIAL, ROLLOUT_PENDING, ROLLOUT_SYNCED, SUCCEEDED
 from gitops_tui.sync.flux_tags import Ancestry, ClusterTag
 
-Key = tuple[str, str]
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,10 +11,10 @@ from pathlib import Path
 
 from gitops_tui.domain.model import Deployment
 from gitops_tui.domain.rules import DERIVED_SOURCE
-from gitops_tui.domain.rows import CLUSTER_SYNC_KIND, Row, cluster_partition
+from gitops_tui.domain.rows import CLUSTER_SYNC_KIND, Key, Row, cluster_partition
 from gitops_tui.domain.timefmt import to_iso, utcnow
 from gitops_tui.sync import memory
-from gitops_tui.sync.facts import Key, pushed, sync_facts
+from gitops_tui.sync.facts import pushed, sync_facts
 from gitops_tui.sync.flux_tags import (Ancestry, ClusterTag, SyncError, ancestry, cache_root, cluster_tags,
                                        mirror_path, refresh)
 from gitops_tui.sync.settings import SyncSettings

@@ -21,7 +21,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from gitops_tui.domain.timefmt import utcnow
-from gitops_tui.index.table import Key, TableModel
+from gitops_tui.domain.rows import Key
+from gitops_tui.index.table import TableModel
 from gitops_tui.tui.bindings import bindings_for
 from gitops_tui.tui.widgets.column_layout import MARKER_ROOM, visible_columns
 from gitops_tui.tui.widgets.row_painter import STATUS_CLASSES, Frame, RowPainter
