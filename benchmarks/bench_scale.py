@@ -27,6 +27,7 @@ import argparse
 import asyncio
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -129,8 +130,8 @@ def in_tmux(repo: Path, cfg: Path, n: int) -> tuple[float, float, float]:
     app launched in a detached tmux session at 80x24."""
     tmux = ["tmux", "-L", f"bench-scale-{os.getpid()}-{n}"]  # (a server of its own)
     session = "bench"
-    env = f"PYTHONPATH={repo} PYTHONDONTWRITEBYTECODE= "
-    command = f"{env}{sys.executable} -m gitops_tui --config {cfg} watch"
+    command = shlex.join(["env", f"PYTHONPATH={repo}", "PYTHONDONTWRITEBYTECODE=", sys.executable,
+                          "-m", "gitops_tui", "--config", str(cfg), "watch"])
     started = time.perf_counter()
     subprocess.run([*tmux, "new-session", "-d", "-s", session, "-x", "80", "-y", "24", command], check=True)
     first = loaded = 0.0
